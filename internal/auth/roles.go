@@ -1,0 +1,82 @@
+package auth
+
+import "slices"
+
+// Role is what a user or token is allowed to be.
+type Role string
+
+// Roles of people, from the support floor up, and of automated clients.
+const (
+	Operator  Role = "operator"
+	Lead      Role = "lead"
+	Manager   Role = "manager"
+	DevOps    Role = "devops"
+	Executive Role = "executive"
+	Admin     Role = "admin"
+	// Agent is for AI agents' API tokens: they may submit drafts and read
+	// conversations, nothing else.
+	Agent Role = "agent"
+)
+
+// UserRoles lists the roles a person can hold.
+func UserRoles() []Role { return []Role{Operator, Lead, Manager, DevOps, Executive, Admin} }
+
+// TokenRoles lists the roles an API token can hold.
+func TokenRoles() []Role { return append(UserRoles(), Agent) }
+
+// Permission is one thing a principal may do.
+type Permission string
+
+// Permissions, named resource:verb.
+const (
+	// Public marks routes anyone may use (sign-in, probes).
+	Public          Permission = "public"
+	ReadDecisions   Permission = "decisions:read"
+	WriteDecisions  Permission = "decisions:write"
+	VerifyDecisions Permission = "decisions:verify"
+	ManageUsers     Permission = "users:manage"
+	ManageTokens    Permission = "tokens:manage"
+	// Signedin is any signed-in person or token, for "who am I" and the
+	// account page.
+	Signedin Permission = "signed-in"
+)
+
+// Can reports whether role r grants p. This table is the only place HotDash
+// decides permissions.
+func (r Role) Can(p Permission) bool {
+	people := []Role{Operator, Lead, Manager, DevOps, Executive, Admin}
+	switch p {
+	case Public:
+		return true
+	case Signedin:
+		return slices.Contains(TokenRoles(), r)
+	case ReadDecisions, WriteDecisions:
+		return slices.Contains(people, r)
+	case VerifyDecisions:
+		return slices.Contains([]Role{Manager, DevOps, Executive, Admin}, r)
+	case ManageUsers, ManageTokens:
+		return r == Admin
+	}
+	return false
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(TokenRoles(), r) }
+
+// Principal is whoever a request acts for: a signed-in user or an API token.
+type Principal struct {
+	UserID  int64
+	TokenID int64
+	// Name is the user's email or "token:<name>"; it is what the Decision
+	// Log records as recorded_by.
+	Name string
+	// DisplayName is the user's name, or the token's.
+	DisplayName string
+	Role        Role
+}
+
+// IsUser reports whether the principal is a signed-in person.
+func (p Principal) IsUser() bool { return p.UserID != 0 }
+
+// Can reports whether the principal may do p.
+func (p Principal) Can(perm Permission) bool { return p.Role.Can(perm) }
