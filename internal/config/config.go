@@ -1,0 +1,125 @@
+// Package config reads HotDash's settings: deployment settings from the
+// environment (each also a command-line flag), and the support floor's policy
+// (sessions and sign-in today; SLA, risk and the escalation ladder as they
+// land) from one YAML file, parsed strictly and validated before anything
+// starts.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Environments HotDash runs in.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// Settings are the deployment settings. Secrets among them never appear in
+// logs or errors.
+type Settings struct {
+	// Addr is the address to listen on.
+	Addr string `env:"HOTDASH_ADDR" envDefault:"127.0.0.1:8080"`
+	// DatabaseURL selects the store: postgres://… for PostgreSQL, or
+	// sqlite:PATH; empty means SQLite under DataDir.
+	DatabaseURL string `env:"HOTDASH_DATABASE_URL"`
+	// DataDir holds the embedded SQLite database.
+	DataDir string `env:"HOTDASH_DATA_DIR" envDefault:"hotdash-data"`
+	// Env is development (the default: nothing reaches customers) or
+	// production.
+	Env string `env:"HOTDASH_ENV" envDefault:"development"`
+	// ConfigFile is the policy YAML; empty means the built-in defaults.
+	ConfigFile string `env:"HOTDASH_CONFIG"`
+	// PublicURL is how people reach HotDash (used in links it prints and
+	// sends); empty means http://Addr.
+	PublicURL string `env:"HOTDASH_PUBLIC_URL"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"HOTDASH_LOG_LEVEL" envDefault:"info"`
+}
+
+// FromEnv reads Settings from environ ("KEY=value" pairs, as os.Environ).
+func FromEnv(environ []string) (Settings, error) {
+	m := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	var s Settings
+	if err := env.ParseWithOptions(&s, env.Options{Environment: m}); err != nil {
+		return Settings{}, fmt.Errorf("read settings from the environment: %w", err)
+	}
+	return s, nil
+}
+
+// Validate reports every problem with the settings.
+func (s Settings) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(s.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("HOTDASH_ADDR %q is not host:port", s.Addr))
+	}
+	if s.Env != Development && s.Env != Production {
+		errs = append(errs, fmt.Errorf("HOTDASH_ENV must be %s or %s, not %q", Development, Production, s.Env))
+	}
+	if s.PublicURL != "" {
+		u, err := url.Parse(s.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("HOTDASH_PUBLIC_URL %q is not an http(s) URL", s.PublicURL))
+		}
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("HOTDASH_LOG_LEVEL must be debug, info, warn or error, not %q", s.LogLevel))
+	}
+	if _, _, err := s.Store(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Store returns the engine ("sqlite" or "postgres") and what to open: a file
+// path for SQLite, the URL for PostgreSQL.
+func (s Settings) Store() (engine, target string, err error) {
+	u := s.DatabaseURL
+	switch {
+	case u == "":
+		return "sqlite", filepath.Join(s.DataDir, "hotdash.db"), nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "postgres", u, nil
+	case strings.HasPrefix(u, "sqlite://"):
+		return "sqlite", strings.TrimPrefix(u, "sqlite://"), nil
+	case strings.HasPrefix(u, "sqlite:"):
+		return "sqlite", strings.TrimPrefix(u, "sqlite:"), nil
+	}
+	return "", "", errors.New("HOTDASH_DATABASE_URL must start with postgres://, postgresql:// or sqlite: (the value is not shown: it may hold a password)")
+}
+
+// BaseURL is the URL people use to reach HotDash, without a trailing slash.
+func (s Settings) BaseURL() string {
+	if s.PublicURL != "" {
+		return strings.TrimRight(s.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return "http://" + s.Addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// SecureCookies reports whether cookies must be marked Secure: whenever
+// HotDash is reached over HTTPS.
+func (s Settings) SecureCookies() bool { return strings.HasPrefix(s.BaseURL(), "https://") }
+
+// IsProduction reports whether HotDash runs in production mode.
+func (s Settings) IsProduction() bool { return s.Env == Production }

@@ -1,0 +1,98 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotdash/hotdash/internal/config"
+)
+
+func TestSettingsDefaultsAndStoreSelection(t *testing.T) {
+	s, err := config.FromEnv(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr != "127.0.0.1:8080" || s.Env != "development" || s.BaseURL() != "http://127.0.0.1:8080" || s.SecureCookies() {
+		t.Fatalf("defaults = %+v", s)
+	}
+	cases := []struct{ url, engine, target string }{
+		{"", "sqlite", filepath.Join("hotdash-data", "hotdash.db")},
+		{"sqlite:/var/lib/hotdash/h.db", "sqlite", "/var/lib/hotdash/h.db"},
+		{"sqlite:///var/lib/h.db", "sqlite", "/var/lib/h.db"},
+		{"postgres://u:p@db/hotdash", "postgres", "postgres://u:p@db/hotdash"},
+		{"postgresql://db/hotdash", "postgres", "postgresql://db/hotdash"},
+	}
+	for _, c := range cases {
+		s.DatabaseURL = c.url
+		e, target, err := s.Store()
+		if err != nil || e != c.engine || target != c.target {
+			t.Errorf("%q → %s %s %v", c.url, e, target, err)
+		}
+	}
+}
+
+func TestSettingsValidationNamesEachProblemWithoutSecrets(t *testing.T) {
+	s, err := config.FromEnv([]string{
+		"HOTDASH_ADDR=8080", "HOTDASH_ENV=prod", "HOTDASH_PUBLIC_URL=ftp://x",
+		"HOTDASH_DATABASE_URL=mysql://root:hunter2@db/x", "HOTDASH_LOG_LEVEL=loud",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Validate()
+	if err == nil {
+		t.Fatal("invalid settings accepted")
+	}
+	for _, want := range []string{"HOTDASH_ADDR", "HOTDASH_ENV", "HOTDASH_PUBLIC_URL", "HOTDASH_DATABASE_URL", "HOTDASH_LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error leaks the database password: %v", err)
+	}
+}
+
+func TestPublicHTTPSURLMakesCookiesSecure(t *testing.T) {
+	s, _ := config.FromEnv([]string{"HOTDASH_PUBLIC_URL=https://hotdash.example.com/"})
+	if s.BaseURL() != "https://hotdash.example.com" || !s.SecureCookies() {
+		t.Fatalf("base %q secure %v", s.BaseURL(), s.SecureCookies())
+	}
+}
+
+func TestPolicyFileIsStrict(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "policy.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p, err := config.LoadPolicy(write("auth:\n  session_lifetime: 8h\n"))
+	if err != nil || p.Auth.SessionLifetime.D() != 8*time.Hour || p.Auth.MaxFailuresPerAccount != 5 {
+		t.Fatalf("override one value: %+v %v", p.Auth, err)
+	}
+	bad := []struct{ body, want string }{
+		{"auth:\n  session_lifetme: 8h\n", "line 2"},
+		{"auth:\n  session_lifetime: soon\n", "not a duration"},
+		{"auth:\n  session_lifetime: 1m\n", "at least 5m"},
+		{"auth:\n  max_failures_per_account: 0\n", "at least 1"},
+		{"incidents: []\n", "incidents"},
+	}
+	for _, c := range bad {
+		_, err := config.LoadPolicy(write(c.body))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want it to mention %q", c.body, err, c.want)
+		}
+	}
+	if _, err := config.LoadPolicy(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("missing policy file accepted")
+	}
+}
