@@ -187,8 +187,37 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rt.finish(rec, r, start)
 	}()
+	if h, pattern := rt.mux.Handler(r); pattern == "" {
+		rt.unmatched(rec, r, h)
+		return
+	}
 	rt.mux.ServeHTTP(rec, r)
 }
+
+// unmatched answers a request no route matched (404, or 405 with Allow) in
+// the form its path calls for, instead of ServeMux's plain text.
+func (rt *Router) unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if allow := probe.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if probe.status == http.StatusMethodNotAllowed {
+		rt.Fail(w, r, kindOf(r), NewError(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here"))
+		return
+	}
+	rt.Fail(w, r, kindOf(r), NewError(http.StatusNotFound, "not_found", "there is nothing at "+r.URL.Path))
+}
+
+// statusProbe records the status a handler chose and discards its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
 
 func kindOf(r *http.Request) Kind {
 	if strings.HasPrefix(r.URL.Path, "/api/") {

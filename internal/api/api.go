@@ -1,0 +1,59 @@
+// Package api serves HotDash's JSON API under /api/v1. Handlers decode and
+// check input, call the domain packages, and answer with the wire types of
+// package client, so the server and its Go client cannot disagree. Errors use
+// the envelope from httpx; lists use keyset pagination.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/hotdash/hotdash/client"
+	"github.com/hotdash/hotdash/internal/auth"
+	"github.com/hotdash/hotdash/internal/clock"
+	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/httpx"
+	"github.com/hotdash/hotdash/internal/store"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	DB        *store.DB
+	Auth      *auth.Service
+	Decisions *decisionlog.Log
+	Clock     clock.Clock
+	Logger    *slog.Logger
+}
+
+// API holds the handlers.
+type API struct {
+	Deps
+}
+
+// New returns the API.
+func New(d Deps) *API { return &API{Deps: d} }
+
+// Register adds every /api/v1 route to r.
+func (a *API) Register(r *httpx.Router) {
+	r.API("GET /api/v1/me", auth.Signedin, a.me)
+	r.API("POST /api/v1/decisions", auth.WriteDecisions, a.logDecision)
+	r.API("GET /api/v1/decisions", auth.ReadDecisions, a.listDecisions)
+	r.API("GET /api/v1/decisions/{id}", auth.ReadDecisions, a.getDecision)
+	r.API("GET /api/v1/decisions/export", auth.ReadDecisions, a.exportDecisions)
+	r.API("GET /api/v1/decisions/verify", auth.VerifyDecisions, a.verifyDecisions)
+	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
+	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
+	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)
+	r.API("GET /api/v1/tokens", auth.ManageTokens, a.listTokens)
+	r.API("POST /api/v1/tokens", auth.ManageTokens, a.createToken)
+	r.API("DELETE /api/v1/tokens/{id}", auth.ManageTokens, a.revokeToken)
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) {
+	p, _ := httpx.PrincipalFrom(r.Context())
+	kind := "token"
+	if p.IsUser() {
+		kind = "user"
+	}
+	httpx.WriteJSON(w, http.StatusOK, client.Principal{Kind: kind, Name: p.Name, DisplayName: p.DisplayName, Role: string(p.Role)})
+}

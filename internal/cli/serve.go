@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hotdash/hotdash/internal/app"
+	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/demo"
+)
+
+// shutdownGrace bounds how long a stopping server waits for requests in flight.
+const shutdownGrace = 30 * time.Second
+
+func newServe(e *env) *cobra.Command {
+	var withDemo bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HotDash server",
+		Long: `Run the HotDash server until interrupted (Ctrl-C or SIGTERM), then shut down
+gracefully: requests in flight finish and every accepted write is committed.
+
+On a new installation it prints a one-time setup link that creates the first
+admin. With --demo it uses a separate demo database (demo.db in --data-dir),
+fills it with sample data, and prints a demo sign-in.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if withDemo && e.settings.DatabaseURL == "" {
+				e.settings.DatabaseURL = "sqlite:" + filepath.Join(e.settings.DataDir, "demo.db")
+			}
+			return serve(cmd.Context(), e, withDemo)
+		},
+	}
+	cmd.Flags().BoolVar(&withDemo, "demo", false, "run with sample data and a demo sign-in")
+	return cmd
+}
+
+func serve(ctx context.Context, e *env, withDemo bool) error {
+	policy, err := config.LoadPolicy(e.settings.ConfigFile)
+	if err != nil {
+		return err
+	}
+	logger := e.logger()
+	a, err := app.New(ctx, app.Options{Settings: e.settings, Policy: policy, Logger: logger, Console: e.Stdout})
+	if err != nil {
+		return err
+	}
+	if withDemo {
+		creds, err := demo.Seed(ctx, a)
+		if err != nil {
+			_ = a.Close()
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		_, _ = fmt.Fprintf(e.Stdout, "Demo mode: sign in as %s with password %s\n", creds.Email, creds.Password)
+	}
+	if err := a.Start(ctx); err != nil {
+		_ = a.Close()
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down: finishing requests in flight")
+	case err := <-a.Served():
+		logger.Error("server stopped", "error", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := a.Stop(stopCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
