@@ -87,7 +87,7 @@ func samples(now time.Time) []decisionlog.Draft {
 		{Scope: "build", Actor: "support", Action: "help.gap", Rationale: "Two customers asked how to export invoices; no Help Center article covers it.",
 			NextAction: "Write a how-to on exporting invoices", NextActionOwner: "lead@example.com", NextActionDue: now.Add(26 * time.Hour)},
 		{Scope: "ops", Actor: "lead@example.com", Action: "incident.update", Severity: "S1", IncidentRef: "INC-12",
-			Rationale: "Email channel delayed ~20 min; customers on the status page told, next update due in 30 min.",
+			Rationale:  "Email channel delayed ~20 min; customers on the status page told, next update due in 30 min.",
 			NextAction: "Post the next customer update", NextActionOwner: "lead@example.com", NextActionDue: now.Add(25 * time.Minute), Status: "in_progress"},
 	}
 }
