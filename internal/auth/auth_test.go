@@ -153,9 +153,15 @@ func TestTheLastAdminCannotBeRemoved(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
 		ctx := context.Background()
 		s := newService(t, db.DB, clock.NewManual(t0))
-		a := createUser(t, s, "admin@example.com", auth.Admin)
 		lead := auth.Lead
 		yes := true
+		// Before any admin user exists (admins may be tokens only), other
+		// users can still be changed.
+		op := createUser(t, s, "op@example.com", auth.Operator)
+		if _, err := s.UpdateUser(ctx, op.ID, auth.UserChange{Disabled: &yes}); err != nil {
+			t.Fatalf("disabling a non-admin when no admin user exists: %v", err)
+		}
+		a := createUser(t, s, "admin@example.com", auth.Admin)
 		_, err := s.UpdateUser(ctx, a.ID, auth.UserChange{Role: &lead})
 		fieldError(t, err, "role")
 		_, err = s.UpdateUser(ctx, a.ID, auth.UserChange{Disabled: &yes})

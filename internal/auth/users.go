@@ -161,11 +161,14 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, ch UserChange) (User
 		if u, err = getUser(ctx, tx, id); err != nil {
 			return err
 		}
+		wasAdmin := u.activeAdmin()
 		if err := applyChange(&u, ch); err != nil {
 			return err
 		}
-		if err := s.keepAnAdmin(ctx, tx, u); err != nil {
-			return err
+		if wasAdmin && !u.activeAdmin() {
+			if err := s.keepAnAdmin(ctx, tx, u.ID); err != nil {
+				return err
+			}
 		}
 		u.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, disabled = $3, updated_at = $4 WHERE id = $5`,
@@ -199,13 +202,13 @@ func applyChange(u *User, ch UserChange) error {
 	return errs.Err()
 }
 
-// keepAnAdmin refuses to let u's change remove the last active admin.
-func (s *Service) keepAnAdmin(ctx context.Context, tx *sql.Tx, u User) error {
-	if u.Role == Admin && !u.Disabled {
-		return nil
-	}
+func (u User) activeAdmin() bool { return u.Role == Admin && !u.Disabled }
+
+// keepAnAdmin refuses a change that takes user id out of the admins when no
+// other active admin would remain.
+func (s *Service) keepAnAdmin(ctx context.Context, tx *sql.Tx, id int64) error {
 	var others int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = FALSE AND id <> $1`, u.ID).Scan(&others)
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = FALSE AND id <> $1`, id).Scan(&others)
 	if err != nil {
 		return fmt.Errorf("count admins: %w", err)
 	}
