@@ -33,11 +33,16 @@ type Client struct {
 }
 
 // New returns a client for the server at baseURL, authenticating with token.
+// It is safe for concurrent use and keeps connections open for reuse.
 func New(baseURL, token string) *Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// The default keeps 2 idle connections per host: a script with more
+	// concurrent calls would open a new connection for most of them.
+	t.MaxIdleConnsPerHost = 64
 	return &Client{
 		base:    strings.TrimRight(baseURL, "/"),
 		token:   token,
-		http:    &http.Client{Timeout: 60 * time.Second},
+		http:    &http.Client{Timeout: 60 * time.Second, Transport: t},
 		Retries: 2,
 	}
 }

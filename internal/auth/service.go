@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
@@ -93,6 +94,9 @@ type Service struct {
 	// dummyHash is compared against when the email is unknown, so a
 	// sign-in takes as long whether or not the account exists.
 	dummyHash []byte
+	// Every API request and page view resolves its credential: these
+	// lookups are prepared once instead of parsed per request.
+	sessionLookup, tokenLookup *sql.Stmt
 }
 
 // New returns a Service.
@@ -102,7 +106,14 @@ func New(db *store.DB, clk clock.Clock, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare password hashing: %w", err)
 	}
-	return &Service{db: db, clock: clk, cfg: cfg, dummyHash: dummy}, nil
+	s := &Service{db: db, clock: clk, cfg: cfg, dummyHash: dummy}
+	if s.sessionLookup, err = db.Read.Prepare(sessionLookupQuery); err != nil {
+		return nil, fmt.Errorf("prepare session lookup: %w", err)
+	}
+	if s.tokenLookup, err = db.Read.Prepare(tokenLookupQuery); err != nil {
+		return nil, fmt.Errorf("prepare token lookup: %w", err)
+	}
+	return s, nil
 }
 
 // Config returns the policy in force.

@@ -79,11 +79,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (Principal
 	}
 	var p Principal
 	var role string
-	err := s.db.Read.QueryRowContext(ctx, `
-		SELECT u.id, u.email, u.name, u.role
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE`,
-		hashSecret(token), s.now()).Scan(&p.UserID, &p.Name, &p.DisplayName, &role)
+	err := s.sessionLookup.QueryRowContext(ctx, hashSecret(token), s.now()).Scan(&p.UserID, &p.Name, &p.DisplayName, &role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}
@@ -93,6 +89,11 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (Principal
 	p.Role = Role(role)
 	return p, nil
 }
+
+const sessionLookupQuery = `
+	SELECT u.id, u.email, u.name, u.role
+	FROM sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE`
 
 // Logout ends the session holding token.
 func (s *Service) Logout(ctx context.Context, token string) error {

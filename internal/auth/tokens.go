@@ -96,6 +96,8 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) error {
 	return nil
 }
 
+const tokenLookupQuery = `SELECT id, name, role, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`
+
 // TokenPrincipal returns who an API token acts for, or ErrUnauthenticated.
 // It records the token's last use (to the minute).
 func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal, error) {
@@ -105,9 +107,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal,
 	var p Principal
 	var role, name string
 	var used sql.NullTime
-	err := s.db.Read.QueryRowContext(ctx, `
-		SELECT id, name, role, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`,
-		hashSecret(secret)).Scan(&p.TokenID, &name, &role, &used)
+	err := s.tokenLookup.QueryRowContext(ctx, hashSecret(secret)).Scan(&p.TokenID, &name, &role, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}

@@ -31,6 +31,10 @@ type Log struct {
 	queue    chan *pending
 	stop     chan struct{}
 	stopped  chan struct{}
+	// stmts holds prepared INSERTs by rows per statement, and headStmt the
+	// head read; only the appender goroutine touches them.
+	stmts    map[int]*sql.Stmt
+	headStmt *sql.Stmt
 }
 
 // Options adjust a Log.
@@ -61,6 +65,7 @@ func New(db *store.DB, clk clock.Clock, opts Options) *Log {
 		queue:    make(chan *pending),
 		stop:     make(chan struct{}),
 		stopped:  make(chan struct{}),
+		stmts:    map[int]*sql.Stmt{},
 	}
 	go l.run()
 	return l
@@ -106,6 +111,14 @@ func (l *Log) Append(ctx context.Context, d Draft) (Entry, bool, error) {
 // and commits them in one transaction, so concurrent requests share a commit.
 func (l *Log) run() {
 	defer close(l.stopped)
+	defer func() {
+		for _, st := range l.stmts {
+			_ = st.Close()
+		}
+		if l.headStmt != nil {
+			_ = l.headStmt.Close()
+		}
+	}()
 	for {
 		select {
 		case p := <-l.queue:
@@ -146,7 +159,14 @@ func (l *Log) commit(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var results []result
-	err := l.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := l.prepare(ctx)
+	if err != nil {
+		for _, p := range batch {
+			p.reply <- result{err: err}
+		}
+		return
+	}
+	err = l.db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		results, err = l.appendTx(ctx, tx, drafts)
 		return err
@@ -178,7 +198,7 @@ func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]resul
 	if err := l.db.LockTx(ctx, tx, chainLock); err != nil {
 		return nil, err
 	}
-	headID, headHash, err := head(ctx, tx)
+	headID, headHash, err := head(ctx, tx.StmtContext(ctx, l.headStmt))
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +236,7 @@ func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]resul
 		fresh = append(fresh, e)
 		results[i] = result{entry: *e, created: true}
 	}
-	if err := insert(ctx, tx, fresh); err != nil {
+	if err := l.insert(ctx, tx, fresh); err != nil {
 		return nil, err
 	}
 	return results, nil
@@ -233,10 +253,12 @@ func entryFrom(d Draft) *Entry {
 	}
 }
 
-func head(ctx context.Context, tx *sql.Tx) (int64, string, error) {
+const headQuery = `SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1`
+
+func head(ctx context.Context, st *sql.Stmt) (int64, string, error) {
 	var id int64
 	var hash string
-	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1`).Scan(&id, &hash)
+	err := st.QueryRowContext(ctx).Scan(&id, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil
 	}
@@ -352,27 +374,62 @@ const insertColumns = `id, created_at, scope, actor, action, rationale, evidence
 
 const columnCount = 22
 
-// insert writes entries with multi-row INSERTs.
-func insert(ctx context.Context, tx *sql.Tx, entries []*Entry) error {
-	const rowsPerStatement = 128
-	for len(entries) > 0 {
-		n := min(len(entries), rowsPerStatement)
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO decisions (` + insertColumns + `) VALUES `)
-		args := make([]any, 0, n*columnCount)
-		for i, e := range entries[:n] {
-			if i > 0 {
-				sb.WriteString(", ")
+// statementSizes are the rows per INSERT the appender prepares. A batch is
+// written as the fewest statements of these sizes, so every statement text
+// is one of four and is parsed once, not once per batch.
+func statementSizes() []int { return []int{64, 16, 4, 1} }
+
+// insert writes entries with prepared multi-row INSERTs.
+func (l *Log) insert(ctx context.Context, tx *sql.Tx, entries []*Entry) error {
+	for _, size := range statementSizes() {
+		for len(entries) >= size {
+			st := l.stmts[size]
+			args := make([]any, 0, size*columnCount)
+			for _, e := range entries[:size] {
+				args = append(args, rowArgs(e)...)
 			}
-			sb.WriteString("(" + placeholders(len(args)+1, columnCount) + ")")
-			args = append(args, rowArgs(e)...)
+			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("insert decisions: %w", err)
+			}
+			entries = entries[size:]
 		}
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
-			return fmt.Errorf("insert decisions: %w", err)
-		}
-		entries = entries[n:]
 	}
 	return nil
+}
+
+// prepare prepares the appender's statements once. It runs outside any
+// transaction: on SQLite the transaction would hold the only write connection.
+func (l *Log) prepare(ctx context.Context) error {
+	if l.headStmt == nil {
+		st, err := l.db.Write.PrepareContext(ctx, headQuery)
+		if err != nil {
+			return fmt.Errorf("prepare head read: %w", err)
+		}
+		l.headStmt = st
+	}
+	for _, rows := range statementSizes() {
+		if _, ok := l.stmts[rows]; ok {
+			continue
+		}
+		st, err := l.db.Write.PrepareContext(ctx, insertStatement(rows))
+		if err != nil {
+			return fmt.Errorf("prepare decision insert: %w", err)
+		}
+		l.stmts[rows] = st
+	}
+	return nil
+}
+
+func insertStatement(rows int) string {
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO decisions (` + insertColumns + `) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(" + placeholders(i*columnCount+1, columnCount) + ")")
+	}
+	return sb.String()
 }
 
 func rowArgs(e *Entry) []any {

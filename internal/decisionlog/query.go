@@ -133,7 +133,7 @@ func (l *Log) Related(ctx context.Context, id int64) ([]Entry, error) {
 func (l *Log) Head(ctx context.Context) (int64, string, error) {
 	var id int64
 	var hash string
-	err := l.db.Read.QueryRowContext(ctx, `SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1`).Scan(&id, &hash)
+	err := l.db.Read.QueryRowContext(ctx, headQuery).Scan(&id, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", nil
 	}

@@ -1,7 +1,10 @@
 -- +goose Up
 -- The Decision Log. id is the entry's position in the hash chain (1, 2, 3, …),
--- assigned by the appender, never by the database. hash covers every other
--- column and prev_hash; UNIQUE (prev_hash) makes a forked chain impossible.
+-- assigned by the appender (head + 1, under the chain lock), never by the
+-- database. Being the primary key, a position holds one entry: two appenders
+-- that read the same head cannot both commit, so the chain cannot fork.
+-- hash covers every other column including prev_hash, the previous entry's
+-- hash; decision verify checks every link.
 -- evidence and payload are TEXT holding JSON (not JSONB): the hash covers the
 -- exact bytes, and JSONB would reorder them.
 CREATE TABLE decisions (
@@ -24,12 +27,12 @@ CREATE TABLE decisions (
     next_action_due   TIMESTAMPTZ,
     payload           TEXT NOT NULL,
     recorded_by       TEXT NOT NULL,
-    idempotency_key   TEXT UNIQUE,
-    prev_hash         TEXT NOT NULL UNIQUE,
-    hash              TEXT NOT NULL UNIQUE
+    idempotency_key   TEXT,
+    prev_hash         TEXT NOT NULL,
+    hash              TEXT NOT NULL
 );
+CREATE UNIQUE INDEX decisions_idempotency_key ON decisions (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX decisions_created_at ON decisions (created_at);
-CREATE INDEX decisions_scope_id ON decisions (scope, id);
 CREATE INDEX decisions_actor_id ON decisions (actor, id);
 CREATE INDEX decisions_action_id ON decisions (action, id);
 CREATE INDEX decisions_incident_ref ON decisions (incident_ref) WHERE incident_ref <> '';
