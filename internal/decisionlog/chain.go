@@ -30,7 +30,7 @@ func (h *hasher) sum(e *Entry, evidence string) string {
 	b := h.buf[:0]
 	b = netstring(b, chainFormat)
 	b = netstring(b, strconv.FormatInt(e.ID, 10))
-	b = netstring(b, e.CreatedAt.UTC().Format(timeLayout))
+	b = netstringTime(b, e.CreatedAt)
 	b = netstring(b, e.Scope)
 	b = netstring(b, e.Actor)
 	b = netstring(b, e.Action)
@@ -45,7 +45,7 @@ func (h *hasher) sum(e *Entry, evidence string) string {
 	b = netstring(b, optionalID(e.ClosesID))
 	b = netstring(b, e.NextAction)
 	b = netstring(b, e.NextActionOwner)
-	b = netstring(b, optionalTime(e.NextActionDue))
+	b = netstringTime(b, e.NextActionDue)
 	b = netstring(b, string(e.Payload))
 	b = netstring(b, e.RecordedBy)
 	b = netstring(b, e.IdempotencyKey)
@@ -81,9 +81,37 @@ func optionalID(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-func optionalTime(t time.Time) string {
+// netstringTime appends t in timeLayout as a netstring (the zero time as an
+// empty one). It writes the digits itself: this runs for every entry that
+// verify checks, and time.Format re-reads its layout on every call.
+func netstringTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return ""
+		return append(b, "0:,"...)
 	}
-	return t.UTC().Format(timeLayout)
+	t = t.UTC()
+	b = append(b, "27:"...)
+	b = appendDigits(b, t.Year(), 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(t.Month()), 2)
+	b = append(b, '-')
+	b = appendDigits(b, t.Day(), 2)
+	b = append(b, 'T')
+	b = appendDigits(b, t.Hour(), 2)
+	b = append(b, ':')
+	b = appendDigits(b, t.Minute(), 2)
+	b = append(b, ':')
+	b = appendDigits(b, t.Second(), 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1000, 6)
+	return append(b, "Z,"...)
+}
+
+// appendDigits appends n zero-padded to width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	var buf [9]byte
+	for i := width - 1; i >= 0; i-- {
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, buf[:width]...)
 }

@@ -220,7 +220,7 @@ func scanEntries(rows *sql.Rows, fn func(*Entry) error) error {
 
 func scanEntry(rows *sql.Rows) (*Entry, error) {
 	var e Entry
-	evidence, err := scanRaw(rows, &e)
+	evidence, err := scanForHash(rows, &e)
 	if err != nil {
 		return nil, err
 	}
