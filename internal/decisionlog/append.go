@@ -17,9 +17,6 @@ import (
 // ErrClosed is returned by Append once the log has been closed.
 var ErrClosed = errors.New("decision log is closed")
 
-// chainLock names the lock every appender holds while it extends the chain.
-const chainLock = "hotdash.decisionlog.chain"
-
 // maxBatch bounds how many drafts one transaction appends.
 const maxBatch = 256
 
@@ -195,9 +192,6 @@ func (l *Log) commit(batch []*pending) {
 
 // appendTx extends the chain with drafts inside tx, holding the chain lock.
 func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]result, error) {
-	if err := l.db.LockTx(ctx, tx, chainLock); err != nil {
-		return nil, err
-	}
 	headID, headHash, err := head(ctx, tx.StmtContext(ctx, l.headStmt))
 	if err != nil {
 		return nil, err
@@ -253,16 +247,12 @@ func entryFrom(d Draft) *Entry {
 	}
 }
 
-const headQuery = `SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1`
-
+// head reads the chain's head and, on PostgreSQL, locks it until the
+// transaction ends: the row lock on decision_chain_head is the chain lock.
 func head(ctx context.Context, st *sql.Stmt) (int64, string, error) {
 	var id int64
 	var hash string
-	err := st.QueryRowContext(ctx).Scan(&id, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
-	}
-	if err != nil {
+	if err := st.QueryRowContext(ctx).Scan(&id, &hash); err != nil {
 		return 0, "", fmt.Errorf("read chain head: %w", err)
 	}
 	return id, hash, nil
@@ -374,27 +364,25 @@ const insertColumns = `id, created_at, scope, actor, action, rationale, evidence
 
 const columnCount = 22
 
-// statementSizes are the rows per INSERT the appender prepares. A batch is
-// written as the fewest statements of these sizes, so every statement text
-// is one of three and is parsed once, not once per batch. Sixteen rows is
-// the largest: the SQLite driver resolves each $N parameter with a linear
-// search, so binding costs grow with the square of a statement's parameters.
-func statementSizes() []int { return []int{16, 4, 1} }
+// maxRowsPerInsert bounds a prepared INSERT. The appender prepares one
+// statement for every size up to it, so a typical batch is one statement and
+// one round trip. It stays small because the SQLite driver resolves each $N
+// parameter with a linear search: binding grows with the square of a
+// statement's parameters.
+const maxRowsPerInsert = 16
 
 // insert writes entries with prepared multi-row INSERTs.
 func (l *Log) insert(ctx context.Context, tx *sql.Tx, entries []*Entry) error {
-	for _, size := range statementSizes() {
-		for len(entries) >= size {
-			st := l.stmts[size]
-			args := make([]any, 0, size*columnCount)
-			for _, e := range entries[:size] {
-				args = append(args, rowArgs(e)...)
-			}
-			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("insert decisions: %w", err)
-			}
-			entries = entries[size:]
+	for len(entries) > 0 {
+		n := min(len(entries), maxRowsPerInsert)
+		args := make([]any, 0, n*columnCount)
+		for _, e := range entries[:n] {
+			args = append(args, rowArgs(e)...)
 		}
+		if _, err := tx.StmtContext(ctx, l.stmts[n]).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert decisions: %w", err)
+		}
+		entries = entries[n:]
 	}
 	return nil
 }
@@ -403,13 +391,13 @@ func (l *Log) insert(ctx context.Context, tx *sql.Tx, entries []*Entry) error {
 // transaction: on SQLite the transaction would hold the only write connection.
 func (l *Log) prepare(ctx context.Context) error {
 	if l.headStmt == nil {
-		st, err := l.db.Write.PrepareContext(ctx, headQuery)
+		st, err := l.db.Write.PrepareContext(ctx, `SELECT id, hash FROM decision_chain_head`+l.db.ForUpdate())
 		if err != nil {
 			return fmt.Errorf("prepare head read: %w", err)
 		}
 		l.headStmt = st
 	}
-	for _, rows := range statementSizes() {
+	for rows := 1; rows <= maxRowsPerInsert; rows++ {
 		if _, ok := l.stmts[rows]; ok {
 			continue
 		}

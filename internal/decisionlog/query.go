@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -133,11 +132,7 @@ func (l *Log) Related(ctx context.Context, id int64) ([]Entry, error) {
 func (l *Log) Head(ctx context.Context) (int64, string, error) {
 	var id int64
 	var hash string
-	err := l.db.Read.QueryRowContext(ctx, headQuery).Scan(&id, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
-	}
-	if err != nil {
+	if err := l.db.Read.QueryRowContext(ctx, `SELECT id, hash FROM decision_chain_head`).Scan(&id, &hash); err != nil {
 		return 0, "", fmt.Errorf("read decision log head: %w", err)
 	}
 	return id, hash, nil

@@ -46,6 +46,10 @@ type Dialect interface {
 	Engine() Engine
 	// IsUniqueViolation reports whether err came from a unique constraint.
 	IsUniqueViolation(err error) bool
+	// ForUpdate is the clause that row-locks what a SELECT reads until the
+	// transaction ends (" FOR UPDATE"), or "" where a write transaction
+	// already excludes every other writer (SQLite).
+	ForUpdate() string
 	// LockTx takes a lock named key that is held until tx ends, serialising
 	// writers across every process that shares the database.
 	LockTx(ctx context.Context, tx *sql.Tx, key string) error

@@ -97,6 +97,8 @@ func (*dialect) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && e.Code == "23505"
 }
 
+func (*dialect) ForUpdate() string { return " FOR UPDATE" }
+
 func (*dialect) LockTx(ctx context.Context, tx *sql.Tx, key string) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {
 		return fmt.Errorf("lock %q: %w", key, err)

@@ -90,6 +90,10 @@ func (dialect) IsUniqueViolation(err error) bool {
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
+// ForUpdate is empty: SQLite has no row locks, and its write transactions
+// already exclude every other writer.
+func (dialect) ForUpdate() string { return "" }
+
 // LockTx is a no-op: SQLite transactions begin IMMEDIATE and so already hold
 // the database's only write lock.
 func (dialect) LockTx(context.Context, *sql.Tx, string) error { return nil }

@@ -41,6 +41,30 @@ CREATE INDEX decisions_corrects_id ON decisions (corrects_id) WHERE corrects_id 
 CREATE INDEX decisions_closes_id ON decisions (closes_id) WHERE closes_id IS NOT NULL;
 CREATE INDEX decisions_next_action_due ON decisions (next_action_due, id) WHERE next_action <> '';
 
+-- The chain's head, one row kept current by a trigger. The appender reads it
+-- FOR UPDATE: that row lock is the chain lock, and a waiting appender re-reads
+-- the row once the holder commits, so it always sees the new head.
+CREATE TABLE decision_chain_head (
+    singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+    id        BIGINT NOT NULL,
+    hash      TEXT NOT NULL
+);
+INSERT INTO decision_chain_head (singleton, id, hash) VALUES (TRUE, 0, '');
+
+-- +goose StatementBegin
+CREATE FUNCTION decisions_advance_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE decision_chain_head h SET id = n.id, hash = n.hash
+    FROM (SELECT id, hash FROM new_decisions ORDER BY id DESC LIMIT 1) n;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER decisions_advance_head AFTER INSERT ON decisions
+    REFERENCING NEW TABLE AS new_decisions
+    FOR EACH STATEMENT EXECUTE FUNCTION decisions_advance_head();
+
 -- +goose StatementBegin
 CREATE FUNCTION decisions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -58,5 +82,7 @@ CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
     FOR EACH STATEMENT EXECUTE FUNCTION decisions_append_only();
 
 -- +goose Down
+DROP TABLE decision_chain_head;
 DROP TABLE decisions;
 DROP FUNCTION decisions_append_only();
+DROP FUNCTION decisions_advance_head();

@@ -39,6 +39,22 @@ CREATE INDEX decisions_corrects_id ON decisions (corrects_id) WHERE corrects_id 
 CREATE INDEX decisions_closes_id ON decisions (closes_id) WHERE closes_id IS NOT NULL;
 CREATE INDEX decisions_next_action_due ON decisions (next_action_due, id) WHERE next_action <> '';
 
+-- The chain's head, one row kept current by a trigger. The appender reads it
+-- inside its write transaction (SQLite's single writer is the chain lock).
+CREATE TABLE decision_chain_head (
+    singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+    id        INTEGER NOT NULL,
+    hash      TEXT NOT NULL
+);
+INSERT INTO decision_chain_head (singleton, id, hash) VALUES (TRUE, 0, '');
+
+-- +goose StatementBegin
+CREATE TRIGGER decisions_advance_head AFTER INSERT ON decisions
+BEGIN
+    UPDATE decision_chain_head SET id = NEW.id, hash = NEW.hash;
+END;
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
 BEGIN
@@ -54,4 +70,5 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP TABLE decision_chain_head;
 DROP TABLE decisions;
