@@ -6,6 +6,7 @@
 // the first broken entry. The database refuses UPDATE and DELETE on the table
 // (triggers on both engines); a correction is a new entry that references the
 // old one. Appends from all requests in a process are group-committed by one
-// appender goroutine, and every appender holds the chain lock for the length
-// of its transaction, so replicas appending at once cannot fork the chain.
+// appender goroutine. Each appender holds the chain lock (the head row) for
+// the length of its transaction and gives the next entry the id head + 1,
+// the primary key, so replicas appending at once cannot fork the chain.
 package decisionlog
