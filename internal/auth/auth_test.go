@@ -382,4 +382,9 @@ func TestPermissionTable(t *testing.T) {
 			t.Errorf("%q can %q = %v, want %v", c.role, c.perm, got, c.want)
 		}
 	}
+	person := auth.Principal{UserID: 1, Role: auth.Operator}
+	token := auth.Principal{TokenID: 1, Role: auth.Admin}
+	if !person.Can(auth.OwnAccount) || token.Can(auth.OwnAccount) || !token.Can(auth.ManageUsers) {
+		t.Error("only people have an account of their own; tokens keep their role's other rights")
+	}
 }

@@ -36,9 +36,11 @@ const (
 	VerifyDecisions Permission = "decisions:verify"
 	ManageUsers     Permission = "users:manage"
 	ManageTokens    Permission = "tokens:manage"
-	// Signedin is any signed-in person or token, for "who am I" and the
-	// account page.
+	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
+	// OwnAccount is a person's own account (changing their password): API
+	// tokens have none.
+	OwnAccount Permission = "account:own"
 )
 
 // Can reports whether role r grants p. This table is the only place HotDash
@@ -50,6 +52,8 @@ func (r Role) Can(p Permission) bool {
 		return true
 	case Signedin:
 		return slices.Contains(TokenRoles(), r)
+	case OwnAccount:
+		return slices.Contains(people, r)
 	case ReadDecisions, WriteDecisions:
 		return slices.Contains(people, r)
 	case VerifyDecisions:
@@ -78,5 +82,19 @@ type Principal struct {
 // IsUser reports whether the principal is a signed-in person.
 func (p Principal) IsUser() bool { return p.UserID != 0 }
 
-// Can reports whether the principal may do p.
-func (p Principal) Can(perm Permission) bool { return p.Role.Can(perm) }
+// Refusal says why the principal may not do perm, for the 403 it gets.
+func (p Principal) Refusal(perm Permission) string {
+	if perm == OwnAccount && !p.IsUser() {
+		return "API tokens have no account of their own: sign in as a person"
+	}
+	return "your role (" + string(p.Role) + ") may not do this"
+}
+
+// Can reports whether the principal may do perm: what its role allows, and
+// for OwnAccount only when it is a person rather than a token.
+func (p Principal) Can(perm Permission) bool {
+	if perm == OwnAccount && !p.IsUser() {
+		return false
+	}
+	return p.Role.Can(perm)
+}

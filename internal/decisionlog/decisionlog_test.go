@@ -167,6 +167,10 @@ func TestCorrectionsAndClosingNextActions(t *testing.T) {
 		if err != nil || len(od) != 1 || od[0].ID != overdue.ID {
 			t.Fatalf("overdue = %v (%v), want #%d", ids(od), err, overdue.ID)
 		}
+		due, err := l.DueSoonest(ctx, 5)
+		if err != nil || len(due) != 1 || due[0].ID != overdue.ID {
+			t.Fatalf("due soonest = %v (%v), want only #%d", ids(due), err, overdue.ID)
+		}
 		related, err := l.Related(ctx, later.ID)
 		if err != nil || len(related) != 1 || related[0].ClosesID != later.ID {
 			t.Fatalf("related to #%d = %v (%v)", later.ID, ids(related), err)
@@ -469,4 +473,31 @@ func ids(es []decisionlog.Entry) []int64 {
 		out[i] = e.ID
 	}
 	return out
+}
+
+func TestDueSoonestOrdersByDueTimeThenUndatedNewestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		l := newLog(t, db.DB, clock.NewManual(t0))
+		add := func(due time.Time) int64 {
+			d := draft("follow-up")
+			d.NextAction, d.NextActionDue = "do it", due
+			return mustAppend(t, l, d).ID
+		}
+		undatedOld := add(time.Time{})
+		late := add(t0.Add(3 * time.Hour))
+		undatedNew := add(time.Time{})
+		soon := add(t0.Add(time.Hour))
+		mustAppend(t, l, draft("no follow-up"))
+		got, err := l.DueSoonest(context.Background(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []int64{soon, late, undatedNew, undatedOld}
+		if fmt.Sprint(ids(got)) != fmt.Sprint(want) {
+			t.Fatalf("order = %v, want %v", ids(got), want)
+		}
+		if got, _ := l.DueSoonest(context.Background(), 2); len(got) != 2 {
+			t.Fatalf("limit 2 gave %d", len(got))
+		}
+	})
 }

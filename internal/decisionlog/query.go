@@ -95,6 +95,19 @@ func (l *Log) List(ctx context.Context, f Filter, p Page) ([]Entry, int64, error
 	return out, next, nil
 }
 
+// DueSoonest returns up to limit open next actions: those due first, then
+// those without a due time, newest first.
+func (l *Log) DueSoonest(ctx context.Context, limit int) ([]Entry, error) {
+	rows, err := l.db.Read.QueryContext(ctx, selectEntries+` WHERE `+openCondition+`
+		ORDER BY next_action_due IS NULL, next_action_due, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list open next actions: %w", err)
+	}
+	var out []Entry
+	err = scanEntries(rows, func(e *Entry) error { out = append(out, *e); return nil })
+	return out, err
+}
+
 // Each calls fn for every entry matching f, oldest first, streaming from the
 // database (for exports).
 func (l *Log) Each(ctx context.Context, f Filter, fn func(*Entry) error) error {

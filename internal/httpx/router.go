@@ -120,7 +120,7 @@ func (rt *Router) guard(pattern string, kind Kind, perm auth.Permission, h http.
 			rt.unauthenticated(w, r, kind)
 			return
 		case !p.Can(perm):
-			rt.Fail(w, r, kind, NewError(http.StatusForbidden, "forbidden", "your role ("+string(p.Role)+") may not do this"))
+			rt.Fail(w, r, kind, NewError(http.StatusForbidden, "forbidden", p.Refusal(perm)))
 			return
 		}
 		h.ServeHTTP(w, r)

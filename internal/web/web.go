@@ -44,9 +44,13 @@ type Deps struct {
 // Handler serves the pages.
 type Handler struct {
 	Deps
-	static    fs.FS
-	hashes    map[string]string
-	templates *template.Template
+	static fs.FS
+	hashes map[string]string
+	// pages holds one template set per page (the layout, the shared
+	// partials and that page's blocks); partials renders fragments alone
+	// (the live dashboard tile).
+	pages    map[string]*template.Template
+	partials *template.Template
 
 	mu       sync.Mutex
 	closing  chan struct{}
@@ -63,7 +67,7 @@ func New(d Deps) (*Handler, error) {
 	if err := h.fingerprint(); err != nil {
 		return nil, err
 	}
-	if h.templates, err = h.parseTemplates(); err != nil {
+	if err := h.parseTemplates(); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -91,23 +95,70 @@ func (h *Handler) asset(name string) string {
 	return "/static/" + name + "?v=" + h.hashes[name]
 }
 
-func (h *Handler) parseTemplates() (*template.Template, error) {
-	t := template.New("").Funcs(h.funcs())
-	t, err := t.ParseFS(assets, "templates/*.html")
+// parseTemplates builds one template set per file under templates/pages,
+// each holding the shared templates (layout, partials, tiles) and that page's
+// "title" and "content" blocks, so pages cannot overwrite each other's blocks.
+func (h *Handler) parseTemplates() error {
+	base, err := template.New("").Funcs(h.funcs()).ParseFS(assets, "templates/*.html")
 	if err != nil {
-		return nil, fmt.Errorf("parse templates: %w", err)
+		return fmt.Errorf("parse templates: %w", err)
 	}
-	return t, nil
+	names, err := fs.Glob(assets, "templates/pages/*.html")
+	if err != nil {
+		return fmt.Errorf("list page templates: %w", err)
+	}
+	h.pages = make(map[string]*template.Template, len(names))
+	for _, file := range names {
+		t, err := base.Clone()
+		if err != nil {
+			return fmt.Errorf("clone templates: %w", err)
+		}
+		if t, err = t.ParseFS(assets, file); err != nil {
+			return fmt.Errorf("parse %s: %w", file, err)
+		}
+		h.pages[strings.TrimSuffix(path.Base(file), ".html")] = t
+	}
+	h.partials = base
+	return nil
 }
 
 func (h *Handler) funcs() template.FuncMap {
-	return template.FuncMap{"asset": h.asset}
+	return template.FuncMap{
+		"asset":       h.asset,
+		"dict":        dict,
+		"rfc3339":     rfc3339,
+		"utc":         utcText,
+		"prettyJSON":  prettyJSON,
+		"linkable":    linkable,
+		"decisionURL": decisionURL,
+	}
 }
 
 // Register adds the pages, the static files and the error renderer to r.
 func (h *Handler) Register(r *httpx.Router) {
 	r.SetPageErrorRenderer(h.renderError)
 	r.Page("GET /static/{path...}", auth.Public, h.serveStatic)
+	r.Page("GET /login", auth.Public, h.loginForm)
+	r.Page("POST /login", auth.Public, h.login)
+	r.Page("POST /logout", auth.Public, h.logout)
+	r.Page("GET /setup", auth.Public, h.setupForm)
+	r.Page("POST /setup", auth.Public, h.setup)
+	r.Page("GET /{$}", auth.ReadDecisions, h.dashboard)
+	r.Page("GET /events/dashboard", auth.ReadDecisions, h.dashboardEvents)
+	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
+	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
+	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
+	r.Page("POST /decisions/new", auth.WriteDecisions, h.newDecision)
+	r.Page("GET /admin/users", auth.ManageUsers, h.users)
+	r.Page("POST /admin/users", auth.ManageUsers, h.createUser)
+	r.Page("POST /admin/users/{id}/role", auth.ManageUsers, h.changeRole)
+	r.Page("POST /admin/users/{id}/status", auth.ManageUsers, h.changeStatus)
+	r.Page("POST /admin/users/{id}/password", auth.ManageUsers, h.resetPassword)
+	r.Page("GET /admin/tokens", auth.ManageTokens, h.tokens)
+	r.Page("POST /admin/tokens", auth.ManageTokens, h.createToken)
+	r.Page("POST /admin/tokens/{id}/revoke", auth.ManageTokens, h.revokeToken)
+	r.Page("GET /account", auth.OwnAccount, h.account)
+	r.Page("POST /account/password", auth.OwnAccount, h.changePassword)
 }
 
 // Shutdown ends live streams so the server's graceful shutdown can finish.
@@ -132,22 +183,4 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
 	http.ServeFileFS(w, r, h.static, name)
-}
-
-// errorPage is what the error template shows.
-type errorPage struct {
-	Status    int
-	Title     string
-	Message   string
-	RequestID string
-}
-
-func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, e *httpx.Error) {
-	page := errorPage{Status: e.Status, Title: http.StatusText(e.Status), Message: e.Message, RequestID: httpx.RequestID(r.Context())}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(e.Status)
-	if err := h.templates.ExecuteTemplate(w, "error.html", page); err != nil {
-		h.Logger.Error("render error page", "error", err)
-	}
 }

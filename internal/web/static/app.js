@@ -1,0 +1,201 @@
+// HotDash page behaviour: relative times, keyboard shortcuts, the shortcuts
+// dialog, the time zone of the new-decision form, and the live dashboard
+// tile's announcements. Plain ES2020, no dependencies. Every page works
+// without it; this only adds to what the server rendered.
+(() => {
+  "use strict";
+
+  const MINUTE = 60 * 1000;
+  const HOUR = 60 * MINUTE;
+  const DAY = 24 * HOUR;
+
+  // ---------- Relative times ----------
+
+  const absoluteFormat = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", year: "numeric", month: "short", day: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+
+  // relative says how far date is from now: "in 12 min", "4 min ago".
+  function relative(date, now) {
+    const diff = date.getTime() - now;
+    const abs = Math.abs(diff);
+    let text;
+    if (abs < 45 * 1000) {
+      return diff > 0 ? "in under a minute" : "just now";
+    } else if (abs < HOUR) {
+      text = `${Math.max(1, Math.round(abs / MINUTE))} min`;
+    } else if (abs < DAY) {
+      const h = Math.floor(abs / HOUR);
+      const m = Math.round((abs % HOUR) / MINUTE);
+      text = h < 6 && m > 0 && m < 60 ? `${h} h ${m} min` : `${Math.round(abs / HOUR)} h`;
+    } else if (abs < 45 * DAY) {
+      const d = Math.round(abs / DAY);
+      text = `${d} ${d === 1 ? "day" : "days"}`;
+    } else {
+      return absoluteFormat.format(date);
+    }
+    return diff > 0 ? `in ${text}` : `${text} ago`;
+  }
+
+  // updateTimes rewrites every <time datetime> under root: relative text,
+  // and the absolute time in the user's zone (plus UTC) on hover.
+  function updateTimes(root) {
+    const now = Date.now();
+    for (const el of root.querySelectorAll("time[datetime]")) {
+      const date = new Date(el.getAttribute("datetime"));
+      if (Number.isNaN(date.getTime())) continue;
+      if (!el.dataset.utc) el.dataset.utc = el.textContent;
+      el.textContent = relative(date, now);
+      el.title = `${absoluteFormat.format(date)} (${el.dataset.utc})`;
+    }
+  }
+
+  // ---------- Keyboard shortcuts ----------
+
+  function isTyping(target) {
+    if (!(target instanceof Element)) return false;
+    return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+  }
+
+  function openShortcuts() {
+    const dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  function installShortcuts() {
+    if (!document.getElementById("shortcuts")) return; // signed-out pages
+    let gAt = 0;
+    document.addEventListener("keydown", (e) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      const dialog = document.getElementById("shortcuts");
+      if (dialog && dialog.open) return;
+      const afterG = Date.now() - gAt < 1500;
+      gAt = 0;
+      let to = "";
+      if (afterG && e.key === "d") to = "/";
+      else if (afterG && e.key === "l") to = "/decisions";
+      else if (e.key === "n") to = "/decisions/new";
+      else if (e.key === "g") gAt = Date.now();
+      else if (e.key === "?") openShortcuts();
+      else if (e.key === "/") {
+        const search = document.getElementById("header-search");
+        if (search) search.focus();
+      } else return;
+      e.preventDefault();
+      if (to) window.location.assign(to);
+    });
+    for (const b of document.querySelectorAll("[data-shortcuts-open]")) {
+      b.addEventListener("click", openShortcuts);
+    }
+  }
+
+  // ---------- Time zone of the new-decision form ----------
+
+  function offsetText(minutes) {
+    const sign = minutes < 0 ? "−" : "+";
+    const abs = Math.abs(minutes);
+    const hh = String(Math.floor(abs / 60)).padStart(2, "0");
+    const mm = String(abs % 60).padStart(2, "0");
+    return `UTC${sign}${hh}:${mm}`;
+  }
+
+  // fillZone records the browser's offset from UTC (minutes east) for the
+  // due time entered (so daylight saving is right), and names the zone.
+  function fillZone(form) {
+    const due = form.querySelector('input[type="datetime-local"]');
+    let when = new Date();
+    if (due && due.value) {
+      const d = new Date(due.value); // a date-time without offset is local time
+      if (!Number.isNaN(d.getTime())) when = d;
+    }
+    const minutes = -when.getTimezoneOffset();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    const off = form.querySelector("[data-tz-offset]");
+    const name = form.querySelector("[data-tz-zone]");
+    if (off) off.value = String(minutes);
+    if (name) name.value = zone;
+    for (const label of form.querySelectorAll("[data-tz-name]")) {
+      label.textContent = zone ? `${zone} (${offsetText(minutes)})` : offsetText(minutes);
+    }
+  }
+
+  function installZoneForms() {
+    for (const form of document.querySelectorAll("form[data-tz-form]")) {
+      fillZone(form);
+      form.addEventListener("change", () => fillZone(form));
+      form.addEventListener("submit", () => fillZone(form));
+    }
+  }
+
+  // ---------- The live dashboard tile ----------
+
+  function announce(text) {
+    const region = document.getElementById("live-announcer");
+    if (!region) return;
+    region.textContent = "";
+    window.setTimeout(() => { region.textContent = text; }, 50);
+  }
+
+  function headOf(body) {
+    const el = body.querySelector("[data-head]");
+    return el ? Number(el.dataset.head) || 0 : 0;
+  }
+
+  function installLiveTile() {
+    const body = document.getElementById("decision-tile-body");
+    const live = document.querySelector("[data-live]");
+    if (!body || !live) return;
+    const status = live.querySelector("[data-live-status]");
+    let head = headOf(body);
+    body.addEventListener("htmx:sseMessage", () => {
+      const next = headOf(body);
+      if (next > head) {
+        const n = next - head;
+        announce(`${n} new ${n === 1 ? "decision" : "decisions"}`);
+      }
+      head = next;
+      updateTimes(body);
+    });
+    live.addEventListener("htmx:sseOpen", () => {
+      live.dataset.live = "open";
+      if (status) status.hidden = true;
+    });
+    live.addEventListener("htmx:sseError", () => {
+      live.dataset.live = "error";
+      if (status) status.hidden = false;
+    });
+  }
+
+  // ---------- Small form helpers ----------
+
+  function installForms() {
+    document.addEventListener("submit", (e) => {
+      const form = e.target;
+      if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+      }
+    });
+    for (const input of document.querySelectorAll("input[data-select-on-focus]")) {
+      input.addEventListener("focus", () => input.select());
+      input.addEventListener("click", () => input.select());
+    }
+    const first = document.querySelector("[data-focus-on-load]");
+    if (first) first.focus();
+  }
+
+  function start() {
+    updateTimes(document);
+    window.setInterval(() => updateTimes(document), 30 * 1000);
+    installShortcuts();
+    installZoneForms();
+    installLiveTile();
+    installForms();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
