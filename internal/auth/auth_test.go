@@ -259,11 +259,22 @@ func TestTokensAreHashedListedRevokedAndRecordUse(t *testing.T) {
 		if !lastUsed().Equal(t0.Add(90 * time.Second)) {
 			t.Fatalf("last used = %v after a minute", lastUsed())
 		}
+		// Another replica (a second Service on the same database) has the
+		// token cached when this one revokes it: it stops accepting it once
+		// its cache entry expires, within seconds.
+		other := newService(t, db.DB, clk)
+		if _, err := other.TokenPrincipal(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.RevokeToken(ctx, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.TokenPrincipal(ctx, secret); !errors.Is(err, auth.ErrUnauthenticated) {
-			t.Fatalf("revoked token: %v", err)
+			t.Fatalf("revoked token on the revoking replica: %v", err)
+		}
+		clk.Advance(5 * time.Second)
+		if _, err := other.TokenPrincipal(ctx, secret); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("revoked token on another replica after 5s: %v", err)
 		}
 		if err := s.RevokeToken(ctx, 999); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("revoke unknown: %v", err)

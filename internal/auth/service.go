@@ -97,6 +97,7 @@ type Service struct {
 	// Every API request and page view resolves its credential: these
 	// lookups are prepared once instead of parsed per request.
 	sessionLookup, tokenLookup *sql.Stmt
+	tokens                     *tokenCache
 }
 
 // New returns a Service.
@@ -106,7 +107,7 @@ func New(db *store.DB, clk clock.Clock, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare password hashing: %w", err)
 	}
-	s := &Service{db: db, clock: clk, cfg: cfg, dummyHash: dummy}
+	s := &Service{db: db, clock: clk, cfg: cfg, dummyHash: dummy, tokens: newTokenCache()}
 	if s.sessionLookup, err = db.Read.Prepare(sessionLookupQuery); err != nil {
 		return nil, fmt.Errorf("prepare session lookup: %w", err)
 	}

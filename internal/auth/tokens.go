@@ -84,8 +84,11 @@ func (s *Service) ListTokens(ctx context.Context) ([]Token, error) {
 	return out, rows.Err()
 }
 
-// RevokeToken stops a token from working. Revoking it again changes nothing.
+// RevokeToken stops a token from working: on this replica at once, on the
+// others within a few seconds (they cache resolved tokens briefly). Revoking
+// it again changes nothing.
 func (s *Service) RevokeToken(ctx context.Context, id int64) error {
+	defer s.tokens.forget(id)
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2`, s.now(), id)
 	if err != nil {
 		return fmt.Errorf("revoke token %d: %w", id, err)
@@ -104,22 +107,27 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal,
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return Principal{}, ErrUnauthenticated
 	}
+	hash := hashSecret(secret)
+	now := s.now()
+	if p, ok := s.tokens.get(hash, now); ok {
+		return p, nil
+	}
 	var p Principal
 	var role, name string
 	var used sql.NullTime
-	err := s.tokenLookup.QueryRowContext(ctx, hashSecret(secret)).Scan(&p.TokenID, &name, &role, &used)
+	err := s.tokenLookup.QueryRowContext(ctx, hash).Scan(&p.TokenID, &name, &role, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("look up token: %w", err)
 	}
-	now := s.now()
 	if !used.Valid || now.Sub(used.Time) >= lastUsedPrecision {
 		if _, err := s.db.Write.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, p.TokenID); err != nil {
 			return Principal{}, fmt.Errorf("record token use: %w", err)
 		}
 	}
 	p.Name, p.DisplayName, p.Role = "token:"+name, name, Role(role)
+	s.tokens.put(hash, p, now)
 	return p, nil
 }
