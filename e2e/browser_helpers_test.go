@@ -11,10 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
-	"github.com/hotdash/hotdash/internal/app"
-	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/apptest"
 	"github.com/hotdash/hotdash/internal/store/storetest"
 )
 
@@ -41,31 +39,9 @@ func chromium(t *testing.T) string {
 
 // startApp runs the whole server in-process on loopback with a fresh SQLite
 // store, until the test ends.
-func startApp(t *testing.T) *app.App {
+func startApp(t *testing.T) *apptest.App {
 	t.Helper()
-	ctx := context.Background()
-	s, err := config.FromEnv(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Addr = "127.0.0.1:0"
-	s.DataDir = t.TempDir()
-	a, err := app.New(ctx, app.Options{Settings: s, Policy: config.DefaultPolicy(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx); err != nil {
-		_ = a.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := a.Stop(stop); err != nil {
-			t.Errorf("stop the app: %v", err)
-		}
-	})
-	return a
+	return apptest.Start(t, apptest.Options{})
 }
 
 // newBrowser starts headless Chromium for the test and returns the context

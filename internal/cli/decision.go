@@ -108,6 +108,14 @@ func queryFlags(cmd *cobra.Command, q *client.DecisionQuery, from, to *string) {
 	f.BoolVar(&q.Overdue, "overdue", false, "only open next actions past their due time")
 }
 
+// queryClient completes q's time filters and returns a client for the server.
+func (e *env) queryClient(q *client.DecisionQuery, from, to string) (*client.Client, error) {
+	if err := parseQueryTimes(q, from, to); err != nil {
+		return nil, err
+	}
+	return e.client()
+}
+
 func parseQueryTimes(q *client.DecisionQuery, from, to string) error {
 	for _, t := range []struct {
 		s    string
@@ -141,10 +149,7 @@ func decisionList(e *env) *cobra.Command {
   hotdash decision list --scope ops --from 2026-11-01 --limit 100`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := parseQueryTimes(&q, from, to); err != nil {
-				return err
-			}
-			c, err := e.client()
+			c, err := e.queryClient(&q, from, to)
 			if err != nil {
 				return err
 			}
@@ -209,10 +214,7 @@ func decisionExport(e *env) *cobra.Command {
   hotdash decision export --scope ops --from 2026-11-01 > november.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := parseQueryTimes(&q, from, to); err != nil {
-				return err
-			}
-			c, err := e.client()
+			c, err := e.queryClient(&q, from, to)
 			if err != nil {
 				return err
 			}

@@ -10,11 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/hotdash/hotdash/internal/app"
+	"github.com/hotdash/hotdash/internal/apptest"
 	"github.com/hotdash/hotdash/internal/auth"
-	"github.com/hotdash/hotdash/internal/config"
 )
 
 // password is every test user's password.
@@ -22,7 +19,7 @@ const password = "correct horse battery"
 
 // server is the whole app running on loopback, with its real SQLite store.
 type server struct {
-	*app.App
+	*apptest.App
 	url string
 }
 
@@ -31,28 +28,7 @@ type server struct {
 func start(t *testing.T) *server {
 	t.Helper()
 	t.Parallel()
-	ctx := context.Background()
-	s, err := config.FromEnv(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Addr = "127.0.0.1:0"
-	s.DataDir = t.TempDir()
-	a, err := app.New(ctx, app.Options{Settings: s, Policy: config.DefaultPolicy(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(ctx); err != nil {
-		_ = a.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Stop(stop); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	a := apptest.Start(t, apptest.Options{})
 	return &server{App: a, url: a.URL()}
 }
 

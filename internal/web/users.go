@@ -88,6 +88,12 @@ func (h *Handler) changeStatus(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, ch auth.UserChange, done string) {
 	id := pathID(r)
 	u, err := h.Auth.UpdateUser(r.Context(), id, ch)
+	h.userChanged(w, r, id, err, u.Email+" "+done+".")
+}
+
+// userChanged finishes a change to user id: back to the list with flash, or
+// the list with why the change was refused, or a 404.
+func (h *Handler) userChanged(w http.ResponseWriter, r *http.Request, id int64, err error, flash string) {
 	var verrs validation.Errors
 	switch {
 	case errors.As(err, &verrs):
@@ -100,7 +106,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, ch auth.Use
 		h.fail(w, r, err)
 		return
 	}
-	h.setFlash(w, "ok", u.Email+" "+done+".")
+	h.setFlash(w, "ok", flash)
 	seeOther(w, r, "/admin/users")
 }
 
@@ -113,20 +119,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.Auth.SetPassword(r.Context(), id, r.PostForm.Get("password"))
 	}
-	var verrs validation.Errors
-	switch {
-	case errors.As(err, &verrs):
-		h.renderUsers(w, r, http.StatusUnprocessableEntity, usersPage{New: auth.NewUser{Role: auth.Operator}, RowError: h.userRowError(r, id, verrs)})
-		return
-	case errors.Is(err, store.ErrNotFound) || id == 0:
-		h.notFound(w, r, "That user does not exist any more. Reload the user list.")
-		return
-	case err != nil:
-		h.fail(w, r, err)
-		return
-	}
-	h.setFlash(w, "ok", "The password of "+u.Email+" is changed and their sessions are ended.")
-	seeOther(w, r, "/admin/users")
+	h.userChanged(w, r, id, err, "The password of "+u.Email+" is changed and their sessions are ended.")
 }
 
 // userRowError describes a refused change to user id.
