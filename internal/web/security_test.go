@@ -57,7 +57,7 @@ func TestSignInSecretsNeverReachTheLog(t *testing.T) {
 	token := link[strings.Index(link, "token=")+len("token="):]
 	const pw = "first admin's long password"
 	b := s.browser(t)
-	b.get("/setup?token=" + url.QueryEscape(token)).want(t, http.StatusOK)
+	b.get("/setup?token="+url.QueryEscape(token)).want(t, http.StatusOK)
 	p := b.post("/setup?token="+url.QueryEscape(token), url.Values{"token": {token}, "email": {"first@example.com"},
 		"name": {"First"}, "password": {pw}, "confirm": {pw}})
 	if p.status != http.StatusSeeOther {
