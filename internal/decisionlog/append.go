@@ -3,33 +3,32 @@ package decisionlog
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hotdash/hotdash/internal/clock"
+	"github.com/hotdash/hotdash/internal/groupcommit"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/validation"
 )
 
 // ErrClosed is returned by Append once the log has been closed.
-var ErrClosed = errors.New("decision log is closed")
+var ErrClosed = groupcommit.ErrClosed
 
 // maxBatch bounds how many drafts one transaction appends.
 const maxBatch = 256
 
-// Log is the Decision Log. Its appender goroutine runs from New until Close.
+// Log is the Decision Log. Appends are group-committed by one writer
+// goroutine, from New until Close.
 type Log struct {
 	db       *store.DB
 	clock    clock.Clock
 	onAppend func([]Entry)
-	queue    chan *pending
-	stop     chan struct{}
-	stopped  chan struct{}
+	appender *groupcommit.Committer[Draft, result]
 	// stmts holds prepared INSERTs by rows per statement, and headStmt the
-	// head read; only the appender goroutine touches them.
+	// head read; only the writer goroutine touches them.
 	stmts    map[int]*sql.Stmt
 	headStmt *sql.Stmt
 }
@@ -37,161 +36,90 @@ type Log struct {
 // Options adjust a Log.
 type Options struct {
 	// OnAppend, when set, is called with each committed batch of new entries
-	// (for metrics and live updates). It runs on the appender goroutine and
+	// (for metrics and live updates). It runs on the writer goroutine and
 	// must not block.
 	OnAppend func([]Entry)
-}
-
-type pending struct {
-	draft Draft
-	reply chan result
 }
 
 type result struct {
 	entry   Entry
 	created bool
-	err     error
 }
 
-// New returns a Log over db and starts its appender.
+// New returns a Log over db and starts its writer.
 func New(db *store.DB, clk clock.Clock, opts Options) *Log {
-	l := &Log{
-		db:       db,
-		clock:    clk,
-		onAppend: opts.OnAppend,
-		queue:    make(chan *pending),
-		stop:     make(chan struct{}),
-		stopped:  make(chan struct{}),
-		stmts:    map[int]*sql.Stmt{},
-	}
-	go l.run()
+	l := &Log{db: db, clock: clk, onAppend: opts.OnAppend, stmts: map[int]*sql.Stmt{}}
+	l.appender = groupcommit.New(maxBatch, l.commit)
 	return l
 }
 
-// Close stops the appender after it has committed every draft already handed
+// Close stops the writer after it has committed every draft already handed
 // to it. Appends after Close fail with ErrClosed.
 func (l *Log) Close() {
-	select {
-	case <-l.stop:
-	default:
-		close(l.stop)
+	l.appender.Close()
+	for rows, st := range l.stmts {
+		_ = st.Close()
+		delete(l.stmts, rows)
 	}
-	<-l.stopped
+	if l.headStmt != nil {
+		_ = l.headStmt.Close()
+		l.headStmt = nil
+	}
 }
 
 // Append validates d and appends it to the chain. It returns the stored entry
 // and whether it was created: false means an entry with the same idempotency
 // key already existed and is returned instead. Invalid drafts fail with
-// validation.Errors. If ctx ends while the draft is queued or being written
-// the draft may still be committed; an idempotency key makes a retry safe.
+// validation.Errors. If ctx ends while the draft is being written the draft
+// may still be committed; an idempotency key makes a retry safe.
 func (l *Log) Append(ctx context.Context, d Draft) (Entry, bool, error) {
 	if err := d.normalize(); err != nil {
 		return Entry{}, false, err
 	}
-	p := &pending{draft: d, reply: make(chan result, 1)}
-	select {
-	case l.queue <- p:
-	case <-l.stop:
-		return Entry{}, false, ErrClosed
-	case <-ctx.Done():
-		return Entry{}, false, ctx.Err()
-	}
-	select {
-	case r := <-p.reply:
-		return r.entry, r.created, r.err
-	case <-ctx.Done():
-		return Entry{}, false, ctx.Err()
-	}
+	r, err := l.appender.Do(ctx, d)
+	return r.entry, r.created, err
 }
 
-// run is the appender: it takes whatever drafts are waiting (up to maxBatch)
-// and commits them in one transaction, so concurrent requests share a commit.
-func (l *Log) run() {
-	defer close(l.stopped)
-	defer func() {
-		for _, st := range l.stmts {
-			_ = st.Close()
-		}
-		if l.headStmt != nil {
-			_ = l.headStmt.Close()
-		}
-	}()
-	for {
-		select {
-		case p := <-l.queue:
-			l.commit(l.fill([]*pending{p}))
-		case <-l.stop:
-			for {
-				select {
-				case p := <-l.queue:
-					l.commit(l.fill([]*pending{p}))
-				default:
-					return
-				}
-			}
-		}
-	}
-}
-
-func (l *Log) fill(batch []*pending) []*pending {
-	for len(batch) < maxBatch {
-		select {
-		case p := <-l.queue:
-			batch = append(batch, p)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// commit appends a batch. If the transaction fails as a whole (not a single
-// draft's validation), each draft is retried alone so one bad draft cannot
-// fail the others.
-func (l *Log) commit(batch []*pending) {
-	drafts := make([]Draft, len(batch))
-	for i, p := range batch {
-		drafts[i] = p.draft
-	}
+// commit appends a batch of drafts. If the transaction fails as a whole (not
+// a single draft's validation), each draft is retried alone so one bad draft
+// cannot fail the others.
+func (l *Log) commit(drafts []Draft) []groupcommit.Result[result] {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var results []result
+	out := make([]groupcommit.Result[result], len(drafts))
+	var results []groupcommit.Result[result]
 	err := l.prepare(ctx)
-	if err != nil {
-		for _, p := range batch {
-			p.reply <- result{err: err}
-		}
-		return
+	if err == nil {
+		err = l.db.InTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			results, err = l.appendTx(ctx, tx, drafts)
+			return err
+		})
 	}
-	err = l.db.InTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		results, err = l.appendTx(ctx, tx, drafts)
-		return err
-	})
-	if err != nil && len(batch) > 1 {
-		for _, p := range batch {
-			l.commit([]*pending{p})
+	switch {
+	case err != nil && len(drafts) > 1:
+		for i, d := range drafts {
+			out[i] = l.commit([]Draft{d})[0]
 		}
-		return
-	}
-	if err != nil {
-		batch[0].reply <- result{err: fmt.Errorf("append decision: %w", err)}
-		return
+		return out
+	case err != nil:
+		out[0].Err = fmt.Errorf("append decision: %w", err)
+		return out
 	}
 	var created []Entry
-	for i, p := range batch {
-		p.reply <- results[i]
-		if results[i].created {
-			created = append(created, results[i].entry)
+	for _, r := range results {
+		if r.Err == nil && r.Value.created {
+			created = append(created, r.Value.entry)
 		}
 	}
 	if len(created) > 0 && l.onAppend != nil {
 		l.onAppend(created)
 	}
+	return results
 }
 
 // appendTx extends the chain with drafts inside tx, holding the chain lock.
-func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]result, error) {
+func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]groupcommit.Result[result], error) {
 	headID, headHash, err := head(ctx, tx.StmtContext(ctx, l.headStmt))
 	if err != nil {
 		return nil, err
@@ -206,17 +134,17 @@ func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]resul
 	}
 	now := l.clock.Now().UTC().Truncate(time.Microsecond)
 	var h hasher
-	results := make([]result, len(drafts))
+	results := make([]groupcommit.Result[result], len(drafts))
 	var fresh []*Entry
 	for i, d := range drafts {
 		if k := d.IdempotencyKey; k != "" {
 			if e, ok := existing[k]; ok {
-				results[i] = result{entry: *e}
+				results[i].Value = result{entry: *e}
 				continue
 			}
 		}
 		if err := refs.check(d); err != nil {
-			results[i] = result{err: err}
+			results[i].Err = err
 			continue
 		}
 		e := entryFrom(d)
@@ -228,7 +156,7 @@ func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]resul
 			existing[e.IdempotencyKey] = e
 		}
 		fresh = append(fresh, e)
-		results[i] = result{entry: *e, created: true}
+		results[i].Value = result{entry: *e, created: true}
 	}
 	if err := l.insert(ctx, tx, fresh); err != nil {
 		return nil, err

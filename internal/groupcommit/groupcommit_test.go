@@ -1,0 +1,80 @@
+package groupcommit_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hotdash/hotdash/internal/groupcommit"
+)
+
+func TestConcurrentCallersShareCommitsAndGetTheirOwnResults(t *testing.T) {
+	var commits, largest atomic.Int64
+	started, release := make(chan struct{}), make(chan struct{})
+	c := groupcommit.New(64, func(items []int) []groupcommit.Result[int] {
+		if commits.Add(1) == 1 {
+			close(started)
+			<-release // hold the first commit so the others pile up
+		}
+		if n := int64(len(items)); n > largest.Load() {
+			largest.Store(n)
+		}
+		out := make([]groupcommit.Result[int], len(items))
+		for i, v := range items {
+			if v%10 == 0 {
+				out[i].Err = errors.New("tens fail")
+				continue
+			}
+			out[i].Value = v * 2
+		}
+		return out
+	})
+	defer c.Close()
+	var wg sync.WaitGroup
+	for i := 1; i <= 50; i++ {
+		wg.Go(func() {
+			got, err := c.Do(context.Background(), i)
+			switch {
+			case i%10 == 0 && err == nil:
+				t.Errorf("%d: want its own error", i)
+			case i%10 != 0 && (err != nil || got != i*2):
+				t.Errorf("%d: got %d, %v", i, got, err)
+			}
+		})
+	}
+	<-started
+	close(release)
+	wg.Wait()
+	if commits.Load() >= 50 || largest.Load() < 2 {
+		t.Fatalf("%d commits for 50 items, largest batch %d: nothing was shared", commits.Load(), largest.Load())
+	}
+}
+
+func TestCloseCommitsWhatWasHandedOverAndRefusesTheRest(t *testing.T) {
+	var committed atomic.Int64
+	c := groupcommit.New(8, func(items []string) []groupcommit.Result[struct{}] {
+		committed.Add(int64(len(items)))
+		return make([]groupcommit.Result[struct{}], len(items))
+	})
+	var wg sync.WaitGroup
+	var acked atomic.Int64
+	for range 40 {
+		wg.Go(func() {
+			if _, err := c.Do(context.Background(), "x"); err == nil {
+				acked.Add(1)
+			} else if !errors.Is(err, groupcommit.ErrClosed) {
+				t.Error(err)
+			}
+		})
+	}
+	c.Close()
+	wg.Wait()
+	if acked.Load() != committed.Load() {
+		t.Fatalf("acknowledged %d, committed %d", acked.Load(), committed.Load())
+	}
+	if _, err := c.Do(context.Background(), "late"); !errors.Is(err, groupcommit.ErrClosed) {
+		t.Fatalf("after close: %v", err)
+	}
+}
