@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -42,6 +43,67 @@ type Settings struct {
 	PublicURL string `env:"HOTDASH_PUBLIC_URL"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"HOTDASH_LOG_LEVEL" envDefault:"info"`
+	// Chatwoot is the Chatwoot account HotDash works with.
+	Chatwoot Chatwoot
+}
+
+// Chatwoot says how to reach one Chatwoot account and how its webhooks
+// authenticate. The token and secrets never appear in logs or errors.
+type Chatwoot struct {
+	// BaseURL is the Chatwoot installation, e.g. https://chat.example.com.
+	BaseURL string `env:"CHATWOOT_BASE_URL"`
+	// APIToken is a user or agent-bot access token (api_access_token).
+	APIToken string `env:"CHATWOOT_API_TOKEN"`
+	// AccountID is the numeric account id in Chatwoot's URLs.
+	AccountID int64 `env:"CHATWOOT_ACCOUNT_ID"`
+	// WebhookSecret is the account webhook's secret (Chatwoot 4.11.2+
+	// signs deliveries with it).
+	WebhookSecret string `env:"CHATWOOT_WEBHOOK_SECRET"`
+	// WebhookToken, when set, also accepts unsigned deliveries that carry
+	// it as ?token= in the webhook URL: the fallback for Chatwoot versions
+	// that do not sign. Off by default.
+	WebhookToken string `env:"CHATWOOT_WEBHOOK_TOKEN"`
+	// ReconcileEvery is how often HotDash asks Chatwoot for conversations
+	// changed since the last sync, to repair what a lost webhook left wrong.
+	ReconcileEvery time.Duration `env:"CHATWOOT_RECONCILE_EVERY" envDefault:"1m"`
+	// DryRun keeps HotDash from changing anything in Chatwoot (actions are
+	// recorded, not sent). Unset: on outside production.
+	DryRun *bool `env:"CHATWOOT_DRY_RUN"`
+}
+
+// Configured reports whether HotDash can call Chatwoot's API.
+func (c Chatwoot) Configured() bool { return c.BaseURL != "" }
+
+func (c Chatwoot) validate() []error {
+	var errs []error
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("CHATWOOT_BASE_URL %q is not an http(s) URL", c.BaseURL))
+		}
+		if c.APIToken == "" {
+			errs = append(errs, errors.New("CHATWOOT_API_TOKEN is required with CHATWOOT_BASE_URL"))
+		}
+		if c.AccountID <= 0 {
+			errs = append(errs, errors.New("CHATWOOT_ACCOUNT_ID (a positive number) is required with CHATWOOT_BASE_URL"))
+		}
+	}
+	if c.ReconcileEvery < 10*time.Second {
+		errs = append(errs, fmt.Errorf("CHATWOOT_RECONCILE_EVERY must be at least 10s, not %s", c.ReconcileEvery))
+	}
+	if c.WebhookToken != "" && len(c.WebhookToken) < 24 {
+		errs = append(errs, errors.New("CHATWOOT_WEBHOOK_TOKEN must be at least 24 characters (it is the only check on unsigned deliveries)"))
+	}
+	return errs
+}
+
+// ChatwootDryRun reports whether actions in Chatwoot are only recorded: as
+// CHATWOOT_DRY_RUN says, else everywhere but production.
+func (s Settings) ChatwootDryRun() bool {
+	if s.Chatwoot.DryRun != nil {
+		return *s.Chatwoot.DryRun
+	}
+	return !s.IsProduction()
 }
 
 // FromEnv reads Settings from environ ("KEY=value" pairs, as os.Environ).
@@ -82,6 +144,7 @@ func (s Settings) Validate() error {
 	if _, _, err := s.Store(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, s.Chatwoot.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -96,3 +96,31 @@ func TestPolicyFileIsStrict(t *testing.T) {
 		t.Error("missing policy file accepted")
 	}
 }
+
+func TestChatwootSettings(t *testing.T) {
+	s, err := config.FromEnv([]string{"CHATWOOT_BASE_URL=https://chat.example.com", "CHATWOOT_API_TOKEN=secret-token-value", "CHATWOOT_ACCOUNT_ID=7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil || !s.Chatwoot.Configured() || s.Chatwoot.ReconcileEvery != time.Minute || !s.ChatwootDryRun() {
+		t.Fatalf("settings %+v: %v", s.Chatwoot, err)
+	}
+	s.Env = "production"
+	if s.ChatwootDryRun() {
+		t.Fatal("production defaults to dry run")
+	}
+	s, _ = config.FromEnv([]string{"CHATWOOT_BASE_URL=chat.example.com", "CHATWOOT_API_TOKEN=secret-token-value", "CHATWOOT_WEBHOOK_TOKEN=short", "CHATWOOT_RECONCILE_EVERY=1s"})
+	err = s.Validate()
+	for _, want := range []string{"CHATWOOT_BASE_URL", "CHATWOOT_ACCOUNT_ID", "CHATWOOT_WEBHOOK_TOKEN", "CHATWOOT_RECONCILE_EVERY"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "secret-token-value") {
+		t.Fatal("the API token leaked into an error")
+	}
+	s, _ = config.FromEnv([]string{"CHATWOOT_DRY_RUN=false"})
+	if s.ChatwootDryRun() {
+		t.Fatal("CHATWOOT_DRY_RUN=false ignored in development")
+	}
+}
