@@ -27,9 +27,9 @@ type Log struct {
 	clock    clock.Clock
 	onAppend func([]Entry)
 	appender *groupcommit.Committer[Draft, result]
-	// stmts holds prepared INSERTs by rows per statement, and headStmt the
-	// head read; only the writer goroutine touches them.
-	stmts    map[int]*sql.Stmt
+	inserter *store.Inserter
+	// headStmt is the prepared head read; only the writer goroutine
+	// touches it.
 	headStmt *sql.Stmt
 }
 
@@ -48,7 +48,8 @@ type result struct {
 
 // New returns a Log over db and starts its writer.
 func New(db *store.DB, clk clock.Clock, opts Options) *Log {
-	l := &Log{db: db, clock: clk, onAppend: opts.OnAppend, stmts: map[int]*sql.Stmt{}}
+	l := &Log{db: db, clock: clk, onAppend: opts.OnAppend,
+		inserter: store.NewInserter(db, "decisions", strings.Split(insertColumns, ", "), "", maxRowsPerInsert)}
 	l.appender = groupcommit.New(maxBatch, l.commit)
 	return l
 }
@@ -57,10 +58,7 @@ func New(db *store.DB, clk clock.Clock, opts Options) *Log {
 // to it. Appends after Close fail with ErrClosed.
 func (l *Log) Close() {
 	l.appender.Close()
-	for rows, st := range l.stmts {
-		_ = st.Close()
-		delete(l.stmts, rows)
-	}
+	l.inserter.Close()
 	if l.headStmt != nil {
 		_ = l.headStmt.Close()
 		l.headStmt = nil
@@ -158,8 +156,12 @@ func (l *Log) appendTx(ctx context.Context, tx *sql.Tx, drafts []Draft) ([]group
 		fresh = append(fresh, e)
 		results[i].Value = result{entry: *e, created: true}
 	}
-	if err := l.insert(ctx, tx, fresh); err != nil {
-		return nil, err
+	rows := make([][]any, len(fresh))
+	for i, e := range fresh {
+		rows[i] = rowArgs(e)
+	}
+	if err := l.inserter.Exec(ctx, tx, rows); err != nil {
+		return nil, fmt.Errorf("insert decisions: %w", err)
 	}
 	return results, nil
 }
@@ -286,36 +288,17 @@ func (r *references) record(e *Entry) {
 	}
 }
 
-const insertColumns = `id, created_at, scope, actor, action, rationale, evidence, severity, status,
-	incident_ref, conversation_ref, approval_ref, corrects_id, closes_id, next_action,
-	next_action_owner, next_action_due, payload, recorded_by, idempotency_key, prev_hash, hash`
+// insertColumns lists every stored column, in the order rowArgs and the
+// scanners use.
+const insertColumns = "id, created_at, scope, actor, action, rationale, evidence, severity, status, " +
+	"incident_ref, conversation_ref, approval_ref, corrects_id, closes_id, next_action, " +
+	"next_action_owner, next_action_due, payload, recorded_by, idempotency_key, prev_hash, hash"
 
-const columnCount = 22
-
-// maxRowsPerInsert bounds a prepared INSERT. The appender prepares one
-// statement for every size up to it, so a typical batch is one statement and
-// one round trip. It stays small because the SQLite driver resolves each $N
-// parameter with a linear search: binding grows with the square of a
-// statement's parameters.
+// maxRowsPerInsert is the most rows one prepared INSERT writes, so a batch
+// of up to that many is one statement and one round trip.
 const maxRowsPerInsert = 16
 
-// insert writes entries with prepared multi-row INSERTs.
-func (l *Log) insert(ctx context.Context, tx *sql.Tx, entries []*Entry) error {
-	for len(entries) > 0 {
-		n := min(len(entries), maxRowsPerInsert)
-		args := make([]any, 0, n*columnCount)
-		for _, e := range entries[:n] {
-			args = append(args, rowArgs(e)...)
-		}
-		if _, err := tx.StmtContext(ctx, l.stmts[n]).ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("insert decisions: %w", err)
-		}
-		entries = entries[n:]
-	}
-	return nil
-}
-
-// prepare prepares the appender's statements once. It runs outside any
+// prepare prepares the writer's statements once. It runs outside any
 // transaction: on SQLite the transaction would hold the only write connection.
 func (l *Log) prepare(ctx context.Context) error {
 	if l.headStmt == nil {
@@ -325,29 +308,7 @@ func (l *Log) prepare(ctx context.Context) error {
 		}
 		l.headStmt = st
 	}
-	for rows := 1; rows <= maxRowsPerInsert; rows++ {
-		if _, ok := l.stmts[rows]; ok {
-			continue
-		}
-		st, err := l.db.Write.PrepareContext(ctx, insertStatement(rows))
-		if err != nil {
-			return fmt.Errorf("prepare decision insert: %w", err)
-		}
-		l.stmts[rows] = st
-	}
-	return nil
-}
-
-func insertStatement(rows int) string {
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO decisions (` + insertColumns + `) VALUES `)
-	for i := range rows {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(" + placeholders(i*columnCount+1, columnCount) + ")")
-	}
-	return sb.String()
+	return l.inserter.Prepare(ctx)
 }
 
 func rowArgs(e *Entry) []any {

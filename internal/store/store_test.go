@@ -243,3 +243,48 @@ func union(a, b map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+func TestInserterWritesAnyNumberOfRowsAndReturns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		ctx := context.Background()
+		in := store.NewInserter(db.DB, "setup_tokens", []string{"token_hash", "created_at", "expires_at"},
+			"ON CONFLICT (token_hash) DO NOTHING RETURNING token_hash", 4)
+		defer in.Close()
+		now := time.Now().UTC()
+		rows := func(keys ...string) [][]any {
+			var out [][]any
+			for _, k := range keys {
+				out = append(out, []any{k, now, now})
+			}
+			return out
+		}
+		if err := db.InTx(ctx, func(tx *sql.Tx) error { return in.Exec(ctx, tx, rows("x")) }); err == nil {
+			t.Fatal("an unprepared inserter wrote")
+		}
+		if err := in.Prepare(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var returned []string
+		err := db.InTx(ctx, func(tx *sql.Tx) error {
+			return in.Query(ctx, tx, rows("a", "b", "c", "d", "e", "f", "g", "a", "h", "i", "j"), func(r *sql.Rows) error {
+				var k string
+				if err := r.Scan(&k); err != nil {
+					return err
+				}
+				returned = append(returned, k)
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(returned)
+		if strings.Join(returned, "") != "abcdefghij" {
+			t.Fatalf("returned %v: want each new key once, the repeated one skipped", returned)
+		}
+		var n int
+		if err := db.Read.QueryRowContext(ctx, `SELECT count(*) FROM setup_tokens`).Scan(&n); err != nil || n != 10 {
+			t.Fatalf("rows = %d (%v)", n, err)
+		}
+	})
+}
