@@ -385,6 +385,11 @@ func TestPermissionTable(t *testing.T) {
 		{auth.Admin, auth.ManageUsers, true},
 		{auth.Admin, auth.ManageTokens, true},
 		{auth.Lead, auth.ManageTokens, false},
+		{auth.Agent, auth.ReadConversations, true},
+		{auth.Executive, auth.ReadConversations, true},
+		{auth.Operator, auth.ActOnConversations, true},
+		{auth.Executive, auth.ActOnConversations, false},
+		{auth.Agent, auth.ActOnConversations, false},
 		{"", auth.Signedin, false},
 		{"", auth.Public, true},
 	}

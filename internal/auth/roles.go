@@ -35,7 +35,13 @@ const (
 	WriteDecisions  Permission = "decisions:write"
 	VerifyDecisions Permission = "decisions:verify"
 	ManageUsers     Permission = "users:manage"
-	ManageTokens    Permission = "tokens:manage"
+	// ReadConversations sees the CX queue and its conversations; AI
+	// agents' tokens have it too.
+	ReadConversations Permission = "conversations:read"
+	// ActOnConversations resolves, snoozes, assigns, labels and prioritises
+	// conversations in Chatwoot from HotDash.
+	ActOnConversations Permission = "conversations:act"
+	ManageTokens       Permission = "tokens:manage"
 	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
 	// OwnAccount is a person's own account (changing their password): API
@@ -56,6 +62,10 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains(people, r)
 	case ReadDecisions, WriteDecisions:
 		return slices.Contains(people, r)
+	case ReadConversations:
+		return slices.Contains(people, r) || r == Agent
+	case ActOnConversations:
+		return slices.Contains([]Role{Operator, Lead, Manager, Admin}, r)
 	case VerifyDecisions:
 		return slices.Contains([]Role{Manager, DevOps, Executive, Admin}, r)
 	case ManageUsers, ManageTokens:
