@@ -11,6 +11,7 @@ import (
 	"github.com/hotdash/hotdash/client"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
+	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/store"
@@ -21,8 +22,12 @@ type Deps struct {
 	DB        *store.DB
 	Auth      *auth.Service
 	Decisions *decisionlog.Log
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	// Conversations is the CX queue.
+	Conversations *conversation.Queue
+	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
+	ChatwootBaseURL string
+	Clock           clock.Clock
+	Logger          *slog.Logger
 }
 
 // API holds the handlers.
@@ -41,6 +46,8 @@ func (a *API) Register(r *httpx.Router) {
 	r.API("GET /api/v1/decisions/{id}", auth.ReadDecisions, a.getDecision)
 	r.API("GET /api/v1/decisions/export", auth.ReadDecisions, a.exportDecisions)
 	r.API("GET /api/v1/decisions/verify", auth.VerifyDecisions, a.verifyDecisions)
+	r.API("GET /api/v1/conversations", auth.ReadConversations, a.listConversations)
+	r.API("GET /api/v1/conversations/{id}", auth.ReadConversations, a.getConversation)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

@@ -21,6 +21,7 @@ import (
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/httpx"
@@ -63,6 +64,7 @@ type App struct {
 
 	console io.Writer
 	web     *web.Handler
+	cx      *cx
 	server  *httpx.Server
 	cancel  context.CancelFunc
 	served  chan error
@@ -138,6 +140,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Decisions = decisionlog.New(a.DB, a.Clock, decisionlog.Options{OnAppend: newDecisionMetrics(a.Registry, a.Events).observe})
+	policies, bands, err := o.Policy.SLA.Build()
+	if err != nil {
+		return err
+	}
+	a.buildCX(conversation.Rules{Policies: policies, Bands: bands})
 	a.Jobs = jobs.New(a.DB, a.Logger)
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
@@ -161,7 +168,9 @@ func (a *App) routes() {
 	})
 	r.Page("GET /readyz", auth.Public, a.readyz)
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
-	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Clock: a.Clock, Logger: a.Logger}).Register(r)
+	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
+	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue,
+		ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger}).Register(r)
 	a.web.Register(r)
 }
 
@@ -195,6 +204,7 @@ func (a *App) Start(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	go a.Events.Run(runCtx)
+	a.startCX(runCtx)
 	if err := a.Jobs.Start(runCtx); err != nil {
 		cancel()
 		return err
@@ -220,17 +230,20 @@ func (a *App) Served() <-chan error { return a.served }
 
 // Stop shuts down in the order that keeps every accepted write: stop taking
 // requests and let those in flight finish, then commit what the Decision
-// Log still holds, then stop jobs and close the store.
+// Log and webhook intake still hold, then stop jobs and loops and close the
+// store.
 func (a *App) Stop(ctx context.Context) error {
 	var errs []error
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown(ctx))
 	}
 	a.Decisions.Close()
+	a.stopCX()
 	errs = append(errs, a.Jobs.Stop(ctx))
 	if a.cancel != nil {
 		a.cancel()
 	}
+	a.closeCX()
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)
 }
@@ -238,5 +251,7 @@ func (a *App) Stop(ctx context.Context) error {
 // Close releases an App that was never started.
 func (a *App) Close() error {
 	a.Decisions.Close()
+	a.stopCX()
+	a.closeCX()
 	return a.DB.Close()
 }

@@ -15,6 +15,7 @@ import (
 // the file may change.
 type Policy struct {
 	Auth AuthPolicy `yaml:"auth"`
+	SLA  SLAConfig  `yaml:"sla"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -39,7 +40,7 @@ func DefaultPolicy() Policy {
 		MaxFailuresPerAddress: 20,
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
-	}}
+	}, SLA: DefaultSLA()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -87,6 +88,9 @@ func (p Policy) Validate() error {
 	}
 	if a.SetupLinkLifetime.D() < time.Minute {
 		errs = append(errs, errors.New("auth.setup_link_lifetime must be at least 1m"))
+	}
+	if err := p.SLA.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -6,50 +6,52 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/hotdash/hotdash/internal/groupcommit"
 )
 
 func TestConcurrentCallersShareCommitsAndGetTheirOwnResults(t *testing.T) {
-	var commits, largest atomic.Int64
-	started, release := make(chan struct{}), make(chan struct{})
-	c := groupcommit.New(64, func(items []int) []groupcommit.Result[int] {
-		if commits.Add(1) == 1 {
-			close(started)
-			<-release // hold the first commit so the others pile up
-		}
-		if n := int64(len(items)); n > largest.Load() {
-			largest.Store(n)
-		}
-		out := make([]groupcommit.Result[int], len(items))
-		for i, v := range items {
-			if v%10 == 0 {
-				out[i].Err = errors.New("tens fail")
-				continue
+	synctest.Test(t, func(t *testing.T) {
+		var commits, largest atomic.Int64
+		release := make(chan struct{})
+		c := groupcommit.New(64, func(items []int) []groupcommit.Result[int] {
+			if commits.Add(1) == 1 {
+				<-release // hold the first commit while the others queue up
 			}
-			out[i].Value = v * 2
-		}
-		return out
-	})
-	defer c.Close()
-	var wg sync.WaitGroup
-	for i := 1; i <= 50; i++ {
-		wg.Go(func() {
-			got, err := c.Do(context.Background(), i)
-			switch {
-			case i%10 == 0 && err == nil:
-				t.Errorf("%d: want its own error", i)
-			case i%10 != 0 && (err != nil || got != i*2):
-				t.Errorf("%d: got %d, %v", i, got, err)
+			if n := int64(len(items)); n > largest.Load() {
+				largest.Store(n)
 			}
+			out := make([]groupcommit.Result[int], len(items))
+			for i, v := range items {
+				if v%10 == 0 {
+					out[i].Err = errors.New("tens fail")
+					continue
+				}
+				out[i].Value = v * 2
+			}
+			return out
 		})
-	}
-	<-started
-	close(release)
-	wg.Wait()
-	if commits.Load() >= 50 || largest.Load() < 2 {
-		t.Fatalf("%d commits for 50 items, largest batch %d: nothing was shared", commits.Load(), largest.Load())
-	}
+		defer c.Close()
+		var wg sync.WaitGroup
+		for i := 1; i <= 50; i++ {
+			wg.Go(func() {
+				got, err := c.Do(context.Background(), i)
+				switch {
+				case i%10 == 0 && err == nil:
+					t.Errorf("%d: want its own error", i)
+				case i%10 != 0 && (err != nil || got != i*2):
+					t.Errorf("%d: got %d, %v", i, got, err)
+				}
+			})
+		}
+		synctest.Wait() // every caller is now either committing or queued
+		close(release)
+		wg.Wait()
+		if commits.Load() != 2 {
+			t.Fatalf("%d commits for 50 callers (largest batch %d): want every caller queued behind the first commit to share the second", commits.Load(), largest.Load())
+		}
+	})
 }
 
 func TestCloseCommitsWhatWasHandedOverAndRefusesTheRest(t *testing.T) {

@@ -15,6 +15,9 @@ const (
 	week     = 7 * day
 	daySecs  = 24 * 60 * 60
 	weekSecs = 7 * daySecs
+	// maxClockJump bounds how far clocks go back at once (two hours at most
+	// in the tz database: "double summer time").
+	maxClockJump = 3 * time.Hour
 )
 
 // Window is one opening on a weekday: from Start to End, both offsets from
@@ -383,21 +386,23 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 		if !base.Before(b) {
 			return total
 		}
-		if c.isHoliday(dn) {
-			continue
-		}
 		linear := zoneEnd.IsZero() || !zoneEnd.Before(base.Add(day))
-		for _, sg := range c.days[weekdayOfDays(dn)] {
-			s, e := c.span(dn, base, linear, sg)
-			if s.Before(a) {
-				s = a
+		if !c.isHoliday(dn) {
+			for _, sg := range c.days[weekdayOfDays(dn)] {
+				s, e := c.span(dn, base, linear, sg)
+				if s.Before(a) {
+					s = a
+				}
+				if e.After(b) {
+					e = b
+				}
+				if s.Before(e) {
+					total += e.Sub(s)
+				}
 			}
-			if e.After(b) {
-				e = b
-			}
-			if s.Before(e) {
-				total += e.Sub(s)
-			}
+		}
+		if linear && !b.After(base.Add(day)) {
+			return total // b falls on this day
 		}
 	}
 }
@@ -482,7 +487,7 @@ func (c *Calendar) resolve(dn int, sec int32) (time.Time, time.Time) {
 		// t lies before a forward jump that skipped the wall time.
 		_, e := end.ZoneBounds()
 		return end, e
-	case got == want && !start.IsZero():
+	case got == want && !start.IsZero() && t.Sub(start) < maxClockJump:
 		_, off := t.Zone()
 		_, prev := start.Add(-time.Second).Zone()
 		if prev > off {

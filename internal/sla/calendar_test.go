@@ -517,3 +517,26 @@ func randomWeek(rng *rand.Rand) sla.Week {
 }
 
 const day = 24 * time.Hour
+
+func TestCalendarIsSafeForConcurrentUse(t *testing.T) {
+	cal := calendar(t, "Europe/Berlin", weekdays("09:00-17:00"), "2026-03-04")
+	start := utc(t, "2026-03-02 08:00")
+	want := cal.Add(start, 50*time.Hour)
+	done := make(chan time.Time)
+	for range 4 {
+		go func() {
+			var got time.Time
+			for range 100 {
+				got = cal.Add(start, 50*time.Hour)
+				cal.Between(start, got)
+				cal.IsOpen(got)
+			}
+			done <- got
+		}()
+	}
+	for range 4 {
+		if got := <-done; !got.Equal(want) {
+			t.Errorf("Add = %v, want %v", got, want)
+		}
+	}
+}

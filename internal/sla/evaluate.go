@@ -69,8 +69,11 @@ func (k EventKind) String() string {
 
 // Event is one entry of a conversation's history.
 type Event struct {
+	// Kind is what happened.
 	Kind EventKind
-	At   time.Time
+	// At is when it happened (Chatwoot's created_at for messages, the
+	// conversation's updated_at for status changes).
+	At time.Time
 	// Status is the new status of a StatusChange.
 	Status Status
 	// Seq orders events of the same kind that share an instant (Chatwoot's
@@ -99,21 +102,34 @@ func (e Event) valid() bool {
 	return false
 }
 
-// compareEvents orders events by time; at the same instant, customer
-// messages before agent replies before status changes, then by Seq, then
-// by status. Events equal under this order are interchangeable, so the
-// result does not depend on the order they were delivered in.
-func compareEvents(a, b Event) int {
-	if c := a.At.Compare(b.At); c != 0 {
-		return c
+// eventKey is an event's place in the order Evaluate processes history in:
+// by time; at the same instant, customer messages before agent replies
+// before status changes, then by Seq, then by status (open, pending,
+// snoozed, resolved), then by input position. Events that tie up to the
+// input position are interchangeable, so the result does not depend on the
+// order they were delivered in.
+type eventKey struct {
+	sec          int64
+	seq          int64
+	nsec         int32
+	idx          int32
+	kind, status int8
+}
+
+func compareKeys(a, b eventKey) int {
+	switch {
+	case a.sec != b.sec:
+		return cmp.Compare(a.sec, b.sec)
+	case a.nsec != b.nsec:
+		return cmp.Compare(a.nsec, b.nsec)
+	case a.kind != b.kind:
+		return cmp.Compare(a.kind, b.kind)
+	case a.seq != b.seq:
+		return cmp.Compare(a.seq, b.seq)
+	case a.status != b.status:
+		return cmp.Compare(a.status, b.status)
 	}
-	if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Seq, b.Seq); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Status.rank(), b.Status.rank())
+	return cmp.Compare(a.idx, b.idx)
 }
 
 // ClockName names one of a conversation's three clocks.
@@ -163,13 +179,15 @@ func (p Phase) String() string {
 // ClockState is one clock of a conversation as of the evaluation time. For
 // the next-response clock it describes the latest customer turn (cycle).
 type ClockState struct {
+	// Name is which clock this is.
 	Name ClockName
 	// Target is the policy's target (zero: the policy does not use the clock).
 	Target time.Duration
 	// Applies is false when the policy does not use the clock, and for the
 	// first-response clock of a conversation an agent opened.
 	Applies bool
-	Phase   Phase
+	// Phase is whether the clock is inactive, running, paused or stopped.
+	Phase Phase
 	// Start is when the current cycle started (zero while Inactive).
 	Start time.Time
 	// Elapsed is the business time counted in the current cycle.
@@ -206,6 +224,7 @@ type State struct {
 	// agent reply (zero when the customer is not waiting).
 	WaitingSince time.Time
 
+	// The three clocks.
 	FirstResponse ClockState
 	NextResponse  ClockState
 	Resolution    ClockState
@@ -261,15 +280,23 @@ func (s State) Band(b Bands, now time.Time) Band { return b.Band(s.NextDue, now)
 // conversation with no messages has only its resolution clock running; its
 // first-response clock applies but waits for the customer.
 func Evaluate(p Policy, created time.Time, history []Event, now time.Time) State {
-	evs := make([]Event, 0, len(history))
-	for _, e := range history {
+	// Sort compact keys rather than events (cheaper to compare and swap).
+	keys := make([]eventKey, 0, len(history))
+	for i, e := range history {
 		if e.valid() && !e.At.After(now) {
-			evs = append(evs, e)
+			keys = append(keys, eventKey{sec: e.At.Unix(), nsec: int32(e.At.Nanosecond()), kind: int8(e.Kind), status: int8(e.Status.rank()), seq: e.Seq, idx: int32(i)})
 		}
 	}
-	slices.SortStableFunc(evs, compareEvents)
-	if len(evs) > 0 && (created.IsZero() || evs[0].At.Before(created)) {
-		created = evs[0].At
+	slices.SortFunc(keys, compareKeys)
+	evs := func(yield func(Event) bool) {
+		for _, k := range keys {
+			if !yield(history[k.idx]) {
+				return
+			}
+		}
+	}
+	if len(keys) > 0 && (created.IsZero() || history[keys[0].idx].At.Before(created)) {
+		created = history[keys[0].idx].At
 	}
 	if created.IsZero() {
 		created = now
@@ -282,7 +309,7 @@ func Evaluate(p Policy, created time.Time, history []Event, now time.Time) State
 	if !created.After(now) {
 		ev.clocks[2].begin(created)
 	}
-	for _, e := range evs {
+	for e := range evs {
 		ev.advance(e.At)
 		ev.apply(e)
 	}

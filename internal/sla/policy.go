@@ -80,9 +80,14 @@ func (m Match) Validate() error {
 // Policy is a named set of targets measured on a calendar, for the
 // conversations its Match selects. A nil Calendar means 24/7 wall time.
 type Policy struct {
-	Name     string
-	Match    Match
-	Targets  Targets
+	// Name identifies the policy in the state and on pages.
+	Name string
+	// Match selects the conversations the policy applies to; empty for
+	// the default policy.
+	Match Match
+	// Targets are the limits for the three clocks.
+	Targets Targets
+	// Calendar gives the business hours the clocks count in (nil: 24/7).
 	Calendar *Calendar
 }
 
