@@ -157,3 +157,48 @@ func (c *Client) Conversation(ctx context.Context, id int64) (ConversationDetail
 	err := c.do(ctx, http.MethodGet, "/api/v1/conversations/"+strconv.FormatInt(id, 10), nil, nil, "", &out)
 	return out, err
 }
+
+// ActionRequest asks HotDash to change a conversation in Chatwoot. Kind is
+// resolve, reopen, snooze, assign, priority, add_label, remove_label or
+// escalate; the other fields as the kind needs them.
+type ActionRequest struct {
+	Kind        string `json:"kind"`
+	SnoozeUntil string `json:"snooze_until,omitempty"` // RFC 3339
+	AssigneeID  int64  `json:"assignee_id,omitempty"`
+	TeamID      int64  `json:"team_id,omitempty"`
+	Priority    string `json:"priority,omitempty"`
+	Label       string `json:"label,omitempty"`
+	// Note says why; it becomes the Decision Log entry's rationale.
+	Note string `json:"note,omitempty"`
+}
+
+// Action is a recorded action and how far it got: dry_run, sent (waiting
+// for Chatwoot's webhook), confirmed or failed.
+type Action struct {
+	ID          int64          `json:"id"`
+	Kind        string         `json:"kind"`
+	Params      map[string]any `json:"params"`
+	Actor       string         `json:"actor"`
+	State       string         `json:"state"`
+	Detail      string         `json:"detail"`
+	DecisionID  *int64         `json:"decision_id"`
+	RequestedAt time.Time      `json:"requested_at"`
+	SentAt      *time.Time     `json:"sent_at"`
+	ConfirmedAt *time.Time     `json:"confirmed_at"`
+}
+
+// Act carries out an action on conversation id.
+func (c *Client) Act(ctx context.Context, id int64, a ActionRequest) (Action, error) {
+	var out Action
+	err := c.do(ctx, http.MethodPost, "/api/v1/conversations/"+strconv.FormatInt(id, 10)+"/actions", nil, a, "", &out)
+	return out, err
+}
+
+// Actions lists the actions taken on conversation id, newest first.
+func (c *Client) Actions(ctx context.Context, id int64) ([]Action, error) {
+	var out struct {
+		Actions []Action `json:"actions"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/conversations/"+strconv.FormatInt(id, 10)+"/actions", nil, nil, "", &out)
+	return out.Actions, err
+}

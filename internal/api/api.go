@@ -22,8 +22,9 @@ type Deps struct {
 	DB        *store.DB
 	Auth      *auth.Service
 	Decisions *decisionlog.Log
-	// Conversations is the CX queue.
+	// Conversations is the CX queue, Actions what operators do to it.
 	Conversations *conversation.Queue
+	Actions       *conversation.Actions
 	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
 	ChatwootBaseURL string
 	Clock           clock.Clock
@@ -48,6 +49,8 @@ func (a *API) Register(r *httpx.Router) {
 	r.API("GET /api/v1/decisions/verify", auth.VerifyDecisions, a.verifyDecisions)
 	r.API("GET /api/v1/conversations", auth.ReadConversations, a.listConversations)
 	r.API("GET /api/v1/conversations/{id}", auth.ReadConversations, a.getConversation)
+	r.API("GET /api/v1/conversations/{id}/actions", auth.ReadConversations, a.listActions)
+	r.API("POST /api/v1/conversations/{id}/actions", auth.ActOnConversations, a.actOnConversation)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

@@ -171,3 +171,65 @@ func optionalTimePtr(t time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
+
+func (a *API) actOnConversation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	var in client.ActionRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	req := conversation.ActionRequest{ConversationID: id, Kind: in.Kind, AssigneeID: in.AssigneeID, TeamID: in.TeamID,
+		Priority: in.Priority, Label: in.Label, Note: in.Note}
+	if in.SnoozeUntil != "" {
+		t, err := time.Parse(time.RFC3339, in.SnoozeUntil)
+		if err != nil {
+			httpx.WriteError(w, r, validation.Errors{"snooze_until": "must be an RFC 3339 time"})
+			return
+		}
+		req.SnoozeUntil = t
+	}
+	p, _ := httpx.PrincipalFrom(r.Context())
+	req.Actor = p.Name
+	act, err := a.Actions.Do(r.Context(), req)
+	if err != nil && act.ID == 0 {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if act.State == conversation.ActionFailed {
+		status = http.StatusBadGateway
+	}
+	httpx.WriteJSON(w, status, ActionOut(act))
+}
+
+func (a *API) listActions(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	if _, err := a.Conversations.Get(r.Context(), id); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	acts, err := a.Actions.List(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out := make([]client.Action, len(acts))
+	for i, act := range acts {
+		out[i] = ActionOut(act)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"actions": out})
+}
+
+// ActionOut is act on the wire.
+func ActionOut(act conversation.Action) client.Action {
+	return client.Action{ID: act.ID, Kind: act.Kind, Params: act.Params, Actor: act.Actor, State: act.State, Detail: act.Detail,
+		DecisionID: optional(act.DecisionID), RequestedAt: act.RequestedAt, SentAt: optionalTimePtr(act.SentAt),
+		ConfirmedAt: optionalTimePtr(act.ConfirmedAt)}
+}

@@ -144,8 +144,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	a.buildCX(conversation.Rules{Policies: policies, Bands: bands})
 	a.Jobs = jobs.New(a.DB, a.Logger)
+	if err := a.buildCX(conversation.Rules{Policies: policies, Bands: bands}); err != nil {
+		return err
+	}
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -169,7 +171,7 @@ func (a *App) routes() {
 	r.Page("GET /readyz", auth.Public, a.readyz)
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
-	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue,
+	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
 		ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger}).Register(r)
 	a.web.Register(r)
 }

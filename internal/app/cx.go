@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/hotdash/hotdash/internal/chatwoot"
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/ingest"
+	"github.com/hotdash/hotdash/internal/jobs"
 )
 
 // Live-update topics of the CX queue.
@@ -21,9 +24,13 @@ type cx struct {
 	projector  *ingest.Projector
 	deadlines  *conversation.Deadlines
 	queue      *conversation.Queue
+	actions    *conversation.Actions
+	// client and reconciler are nil when Chatwoot's API is not configured.
+	client     *chatwoot.Client
+	reconciler *ingest.Reconciler
 }
 
-func (a *App) buildCX(rules conversation.Rules) {
+func (a *App) buildCX(rules conversation.Rules) error {
 	c := &cx{queue: conversation.NewQueue(a.DB)}
 	c.projection = conversation.NewProjection(a.DB, a.Settings.Chatwoot.AccountID, rules)
 	c.deadlines = conversation.NewDeadlines(a.DB, rules.Bands, a.Clock, a.Registry, a.Logger, func([]conversation.BandChange) {
@@ -40,7 +47,23 @@ func (a *App) buildCX(rules conversation.Rules) {
 	cw := a.Settings.Chatwoot
 	c.receiver = ingest.NewReceiver(a.DB, a.Clock, ingest.ReceiverConfig{Secret: cw.WebhookSecret, Token: cw.WebhookToken},
 		a.Registry, a.Logger, c.projector.Wake)
+	var actionsAPI conversation.ChatwootActions
+	if cw.Configured() {
+		client, err := chatwoot.NewClient(chatwoot.Config{BaseURL: cw.BaseURL, Token: cw.APIToken, AccountID: cw.AccountID,
+			Clock: a.Clock, Logger: a.Logger.With("component", "chatwoot")})
+		if err != nil {
+			return fmt.Errorf("chatwoot client: %w", err)
+		}
+		c.client, actionsAPI = client, client
+		c.reconciler = ingest.NewReconciler(client, c.receiver, a.DB, a.Clock, cw.AccountID, cw.ReconcileEvery, a.Registry, a.Logger)
+		a.Jobs.Register(jobs.Task{Name: "chatwoot.reconcile", Every: cw.ReconcileEvery, Run: func(ctx context.Context) error {
+			_, err := c.reconciler.Run(ctx)
+			return err
+		}})
+	}
+	c.actions = conversation.NewActions(a.DB, c.queue, actionsAPI, a.Decisions, a.Clock, a.Settings.ChatwootDryRun(), a.Logger)
 	a.cx = c
+	return nil
 }
 
 // startCX runs the projector and the deadline loop until ctx ends.

@@ -120,3 +120,26 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeEvent(b *testing.B) {
+	body := readFixture(b, "composed_message_created_incoming.json")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := chatwoot.DecodeEvent(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	body := readFixture(b, "composed_message_created_incoming.json")
+	sig := chatwoot.Sign("secret", "1790000000", body)
+	now := time.Unix(1790000000, 0)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if err := chatwoot.Verify("secret", "1790000000", body, sig, now, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

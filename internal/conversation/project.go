@@ -67,7 +67,7 @@ const (
 // transaction Apply runs in.
 func (p *Projection) Prepare(ctx context.Context) error {
 	return p.stmts.Prepare(ctx, qFind, qInsert, qUpdate, qTouch, qMessage, qStatus, qLastStatus,
-		qHistoryMessages, qHistoryStatuses, qLoadForSLA, qSaveSLA)
+		qHistoryMessages, qHistoryStatuses, qLoadForSLA, qSaveSLA, qPendingActions, qConfirmAction, qConversationNow)
 }
 
 // Apply folds one event into the conversations it concerns and returns the
@@ -173,6 +173,9 @@ func (p *Projection) applySnapshot(ctx context.Context, tx *sql.Tx, ev chatwoot.
 		}
 	}
 	if err := p.recordStatusChange(ctx, tx, id, ev, c, updated); err != nil {
+		return id, true, err
+	}
+	if err := p.confirmActions(ctx, tx, id, now); err != nil {
 		return id, true, err
 	}
 	for _, m := range c.Messages {

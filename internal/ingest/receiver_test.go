@@ -34,11 +34,23 @@ type endpoint struct {
 	db       *storetest.DB
 }
 
-// serve mounts a Receiver on HotDash's router behind a loopback server.
+// serve mounts a Receiver on HotDash's router behind a loopback server; its
+// clock stands at t0.
 func serve(t *testing.T, db *storetest.DB, cfg ingest.ReceiverConfig) *endpoint {
 	t.Helper()
+	return serveAt(t, db, cfg, clock.NewManual(t0))
+}
+
+// serveWithClock is serve with a given clock and the test secret.
+func serveWithClock(t *testing.T, db *storetest.DB, clk clock.Clock) *endpoint {
+	t.Helper()
+	return serveAt(t, db, ingest.ReceiverConfig{Secret: secret}, clk)
+}
+
+func serveAt(t *testing.T, db *storetest.DB, cfg ingest.ReceiverConfig, clk clock.Clock) *endpoint {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rec := ingest.NewReceiver(db.DB, clock.NewManual(t0), cfg, prometheus.NewRegistry(), logger, nil)
+	rec := ingest.NewReceiver(db.DB, clk, cfg, prometheus.NewRegistry(), logger, nil)
 	t.Cleanup(rec.Close)
 	r := httpx.NewRouter(nil, logger, nil)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, rec)
