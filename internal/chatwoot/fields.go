@@ -7,34 +7,42 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
-// The payload is decoded in one pass into wire structs whose leaves are
-// json.RawMessage, so a wrong type never stops the decoder; the leaves are
-// then converted here. Fields HotDash relies on go through a reader's
-// strict methods, which record the first failure as a *FieldError naming
-// the field's path; the others use the lenient functions, which turn a
-// wrong type into the zero value.
-
-// reader records the first strict failure.
-type reader struct{ err *error }
-
-func (r reader) fail(prefix, name string, err error) {
-	if *r.err == nil {
-		*r.err = &FieldError{Field: joinPath(prefix, name), Err: err}
-	}
+// obj reads the fields of one JSON object by name. Fields HotDash relies on
+// are read with the strict methods, which record the first wrong type as a
+// *FieldError naming the field's path; the lenient ones (the "opt" methods)
+// turn a wrong type into the zero value. Unknown fields are never looked at.
+type obj struct {
+	path   string
+	fields map[string]json.RawMessage
+	err    *error // the first strict failure, shared by nested readers
 }
 
-func joinPath(prefix, name string) string {
-	switch {
-	case prefix == "":
-		return name
-	case name == "":
-		return prefix
-	default:
-		return prefix + "." + name
+// newObj parses raw as an object. ok is false when raw is absent or null.
+// Any other non-object is a field error (recorded in *errp).
+func newObj(raw json.RawMessage, path string, errp *error) (obj, bool) {
+	o := obj{path: path, err: errp}
+	if isNull(raw) {
+		return o, false
 	}
+	if err := json.Unmarshal(raw, &o.fields); err != nil {
+		o.fail("", fmt.Errorf("want an object, got %s", jsonKind(raw)))
+		return o, false
+	}
+	return o, true
+}
+
+// optObj is newObj for a field whose wrong type is ignored.
+func optObj(raw json.RawMessage, path string, errp *error) (obj, bool) {
+	o := obj{path: path, err: errp}
+	if isNull(raw) || bytes.TrimSpace(raw)[0] != '{' {
+		return o, false
+	}
+	if json.Unmarshal(raw, &o.fields) != nil {
+		return o, false
+	}
+	return o, true
 }
 
 func isNull(raw json.RawMessage) bool {
@@ -42,40 +50,77 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-// int64 reads an integer: Chatwoot's ids are integers; a float with no
-// fraction (1.0) and a numeric string ("12") are accepted too, since
-// proxies and forks re-encode numbers. Absent and null are 0.
-func (r reader) int64(prefix, name string, raw json.RawMessage) int64 {
-	v, err := toInt64(raw)
+func (o obj) fieldPath(name string) string {
+	switch {
+	case name == "":
+		return o.path
+	case o.path == "":
+		return name
+	default:
+		return o.path + "." + name
+	}
+}
+
+func (o obj) fail(name string, err error) {
+	if *o.err == nil {
+		*o.err = &FieldError{Field: o.fieldPath(name), Err: err}
+	}
+}
+
+func (o obj) raw(name string) json.RawMessage {
+	r := o.fields[name]
+	if isNull(r) {
+		return nil
+	}
+	return r
+}
+
+func (o obj) has(name string) bool { return o.raw(name) != nil }
+
+// child reads a nested object strictly (a non-object is an error).
+func (o obj) child(name string) (obj, bool) {
+	return newObj(o.fields[name], o.fieldPath(name), o.err)
+}
+
+// optChild reads a nested object leniently.
+func (o obj) optChild(name string) (obj, bool) {
+	return optObj(o.fields[name], o.fieldPath(name), o.err)
+}
+
+// int64 reads an integer. Chatwoot's ids are integers; a float with no
+// fraction (1.0) and a numeric string ("12") are accepted as well, since
+// some proxies and forks re-encode numbers.
+func (o obj) int64(name string) int64 {
+	v, err := toInt64(o.raw(name))
 	if err != nil {
-		r.fail(prefix, name, err)
+		o.fail(name, err)
 	}
 	return v
 }
 
-// requiredInt64 is int64 for a field that must be present.
-func (r reader) requiredInt64(prefix, name string, raw json.RawMessage) int64 {
-	if isNull(raw) {
-		r.fail(prefix, name, errors.New("missing"))
+// requiredInt64 is int64 for a field that must be present and non-zero.
+func (o obj) requiredInt64(name string) int64 {
+	if !o.has(name) {
+		o.fail(name, errors.New("missing"))
 		return 0
 	}
-	return r.int64(prefix, name, raw)
+	return o.int64(name)
 }
 
-func optInt64(raw json.RawMessage) int64 {
-	v, _ := toInt64(raw)
+func (o obj) optInt64(name string) int64 {
+	v, _ := toInt64(o.raw(name))
 	return v
 }
 
 func toInt64(raw json.RawMessage) (int64, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	if raw == nil {
 		return 0, nil
 	}
+	raw = bytes.TrimSpace(raw)
 	if raw[0] == '"' {
-		s, err := toString(raw, false)
-		if err != nil {
-			return 0, err
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return 0, errors.New("invalid string")
 		}
 		if s == "" {
 			return 0, nil
@@ -100,137 +145,114 @@ func toInt64(raw json.RawMessage) (int64, error) {
 }
 
 // string reads a string (null and absent are "").
-func (r reader) string(prefix, name string, raw json.RawMessage) string {
-	v, err := toString(raw, false)
+func (o obj) string(name string) string {
+	v, err := toString(o.raw(name), false)
 	if err != nil {
-		r.fail(prefix, name, err)
+		o.fail(name, err)
 	}
 	return v
 }
 
-// optString reads a string leniently; a number becomes its text (source
-// ids are sometimes numeric), anything else "".
-func optString(raw json.RawMessage) string {
-	v, _ := toString(raw, true)
+// optString reads a string leniently; numbers are turned into their text
+// (source ids are sometimes numeric), anything else is "".
+func (o obj) optString(name string) string {
+	v, _ := toString(o.raw(name), true)
 	return v
 }
 
 func toString(raw json.RawMessage, numbers bool) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	if raw == nil {
 		return "", nil
 	}
-	switch c := raw[0]; {
-	case c == '"':
-		if s, ok := fastString(raw); ok {
-			return s, nil
-		}
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case raw[0] == '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", errors.New("invalid string")
 		}
 		return s, nil
-	case numbers && (c == '-' || (c >= '0' && c <= '9')):
+	case numbers && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')):
 		return string(raw), nil
 	default:
 		return "", fmt.Errorf("want a string, got %s", jsonKind(raw))
 	}
 }
 
-// fastString decodes a JSON string literal without escapes.
-func fastString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	inner := raw[1 : len(raw)-1]
-	for _, c := range inner {
-		if c == '\\' || c == '"' || c < 0x20 {
-			return "", false
-		}
-	}
-	if !utf8.Valid(inner) {
-		return "", false
-	}
-	return string(inner), true
-}
-
-func (r reader) bool(prefix, name string, raw json.RawMessage) bool {
-	switch string(bytes.TrimSpace(raw)) {
-	case "", "null", "false":
+func (o obj) bool(name string) bool {
+	raw := o.raw(name)
+	if raw == nil {
 		return false
-	case "true":
-		return true
 	}
-	r.fail(prefix, name, fmt.Errorf("want a boolean, got %s", jsonKind(raw)))
-	return false
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		o.fail(name, fmt.Errorf("want a boolean, got %s", jsonKind(raw)))
+	}
+	return b
 }
 
 // optBool reads a boolean leniently ("true"/"false" strings included).
-func optBool(raw json.RawMessage) bool {
-	switch string(bytes.TrimSpace(raw)) {
-	case "true", `"true"`:
-		return true
+func (o obj) optBool(name string) bool {
+	raw := o.raw(name)
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return b
 	}
-	return false
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		b, _ = strconv.ParseBool(s)
+	}
+	return b
 }
 
-func (r reader) time(prefix, name string, raw json.RawMessage) time.Time {
-	t, err := ParseTime(raw)
+func (o obj) time(name string) time.Time {
+	t, err := ParseTime(o.raw(name))
 	if err != nil {
-		r.fail(prefix, name, err)
+		o.fail(name, err)
 	}
 	return t
 }
 
-func (r reader) strings(prefix, name string, raw json.RawMessage) []string {
-	if isNull(raw) {
+func (o obj) strings(name string) []string {
+	raw := o.raw(name)
+	if raw == nil {
 		return nil
 	}
 	var vs []string
 	if err := json.Unmarshal(raw, &vs); err != nil {
-		r.fail(prefix, name, fmt.Errorf("want an array of strings, got %s", jsonKind(raw)))
+		o.fail(name, fmt.Errorf("want an array of strings, got %s", jsonKind(raw)))
+		return nil
+	}
+	return vs
+}
+
+// array reads an array's elements strictly.
+func (o obj) array(name string) []json.RawMessage {
+	raw := o.raw(name)
+	if raw == nil {
+		return nil
+	}
+	var vs []json.RawMessage
+	if err := json.Unmarshal(raw, &vs); err != nil {
+		o.fail(name, fmt.Errorf("want an array, got %s", jsonKind(raw)))
 		return nil
 	}
 	return vs
 }
 
 // optArray reads an array's elements leniently.
-func optArray(raw json.RawMessage) []json.RawMessage {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '[' {
-		return nil
-	}
+func (o obj) optArray(name string) []json.RawMessage {
 	var vs []json.RawMessage
-	_ = json.Unmarshal(raw, &vs)
+	_ = json.Unmarshal(o.raw(name), &vs)
 	return vs
-}
-
-// countArray counts an array's elements without keeping them (0 for
-// anything but an array).
-func countArray(raw json.RawMessage) int {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) < 2 || raw[0] != '[' {
-		return 0
-	}
-	var vs []json.RawMessage
-	if json.Unmarshal(raw, &vs) != nil {
-		return 0
-	}
-	return len(vs)
 }
 
 // rawObject returns a field that should be an object or array, verbatim;
 // anything else is nil.
-func rawObject(raw json.RawMessage) json.RawMessage {
-	raw = bytes.TrimSpace(raw)
+func (o obj) rawObject(name string) json.RawMessage {
+	raw := bytes.TrimSpace(o.raw(name))
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
 	}
 	return raw
-}
-
-// isObject reports whether raw is a JSON object.
-func isObject(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '{'
 }
