@@ -16,6 +16,10 @@ import (
 // shutdownGrace bounds how long a stopping server waits for requests in flight.
 const shutdownGrace = 30 * time.Second
 
+// demoTrafficRate is how many changes a second the demo's simulated Chatwoot
+// makes: a calm support floor.
+const demoTrafficRate = 0.5
+
 func newServe(e *env) *cobra.Command {
 	var withDemo bool
 	cmd := &cobra.Command{
@@ -26,7 +30,9 @@ gracefully: requests in flight finish and every accepted write is committed.
 
 On a new installation it prints a one-time setup link that creates the first
 admin. With --demo it uses a separate demo database (demo.db in --data-dir),
-fills it with sample data, and prints a demo sign-in.`,
+fills it with sample data, prints a demo sign-in, and (unless CHATWOOT_BASE_URL
+is set) runs a simulated Chatwoot in-process that sends support traffic, so
+the queue and its SLA clocks are live at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if withDemo && e.settings.DatabaseURL == "" {
@@ -45,6 +51,14 @@ func serve(ctx context.Context, e *env, withDemo bool) error {
 		return err
 	}
 	logger := e.logger()
+	var sim *demo.Chatwoot
+	if withDemo && !e.settings.Chatwoot.Configured() {
+		if sim, err = demo.StartChatwoot(logger); err != nil {
+			return err
+		}
+		defer sim.Close()
+		e.settings.Chatwoot = sim.Settings()
+	}
 	a, err := app.New(ctx, app.Options{Settings: e.settings, Policy: policy, Logger: logger, Console: e.Stdout})
 	if err != nil {
 		return err
@@ -60,6 +74,14 @@ func serve(ctx context.Context, e *env, withDemo bool) error {
 	if err := a.Start(ctx); err != nil {
 		_ = a.Close()
 		return err
+	}
+	if sim != nil {
+		if err := sim.Connect(a.URL(), demoTrafficRate); err != nil {
+			_ = a.Stop(ctx)
+			return err
+		}
+		_, _ = fmt.Fprintf(e.Stdout, "Demo mode: a simulated Chatwoot at %s sends support traffic to HotDash (a change every %s)\n",
+			sim.URL(), time.Duration(float64(time.Second)/demoTrafficRate))
 	}
 	select {
 	case <-ctx.Done():
