@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -26,11 +28,12 @@ func (e *MalformedError) Error() string {
 // Is makes errors.Is(err, ErrInvalidPayload) true.
 func (e *MalformedError) Is(target error) bool { return target == ErrInvalidPayload }
 
-// FieldError reports a field HotDash relies on (ids, status, labels,
-// message type and content, times, assignee, team, contact,
-// changed_attributes) holding a value of the wrong type, or missing when it
-// is required. Field is its path, e.g. "conversation.meta.assignee.id".
-// Wrong types in fields HotDash does not use are ignored instead.
+// FieldError reports a field HotDash relies on (ids, status, priority,
+// labels, channel, message type, content and privacy, times, assignee,
+// team, contact, sender, changed_attributes) holding a value of the wrong
+// type, or missing when it is required. Field is its path, e.g.
+// "conversation.meta.assignee.id". Wrong types in fields HotDash does not
+// use are ignored instead.
 type FieldError struct {
 	Field string
 	Err   error
@@ -48,25 +51,23 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalidPayload 
 // DecodeEvent decodes a webhook body. Unknown fields are ignored and unknown
 // event names decode with only Name and Raw set. On a *FieldError the
 // returned Event still carries Name and Raw, so the caller can keep the
-// delivery for inspection.
+// delivery for inspection. Raw (and the raw values inside the Event) is a
+// copy: the caller may reuse body.
 func DecodeEvent(body []byte) (Event, error) {
-	if !json.Valid(body) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || !json.Valid(trimmed) {
 		return Event{}, &MalformedError{Reason: "not JSON"}
 	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	raw := append(json.RawMessage(nil), trimmed...)
+	fields, ok := members(raw)
+	if !ok {
 		return Event{}, &MalformedError{Reason: "not a JSON object"}
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &fields); err != nil {
-		return Event{}, &MalformedError{Reason: "not a JSON object"}
-	}
-	var name string
-	if err := json.Unmarshal(fields["event"], &name); err != nil || strings.TrimSpace(name) == "" {
+	name, err := toString(fields.get("event"), false)
+	if err != nil || strings.TrimSpace(name) == "" {
 		return Event{}, &MalformedError{Reason: "no event name"}
 	}
-	ev := Event{Name: name, Raw: append(json.RawMessage(nil), trimmed...)}
-	var err error
+	ev := Event{Name: name, Raw: raw}
 	top := obj{fields: fields, err: &err}
 	decodeEventBody(&ev, top)
 	if err != nil {
@@ -77,12 +78,12 @@ func DecodeEvent(body []byte) (Event, error) {
 
 func decodeEventBody(ev *Event, top obj) {
 	if !IsKnownEvent(ev.Name) || strings.HasPrefix(ev.Name, "inbox_") {
-		// inbox_* and unknown events: nothing to project.
-		return
+		return // inbox_* and unknown events: nothing to project
 	}
 	if acc, ok := top.optChild("account"); ok {
-		ev.Account = Account{ID: acc.int64("id"), Name: acc.optString("name")}
+		ev.Account = Account{ID: acc.int64("id"), Name: optString(acc.get("name"))}
 	}
+	withChanged := true
 	switch name := ev.Name; {
 	case name == EventConversationCreated, name == EventConversationUpdated,
 		name == EventConversationStatusChanged, strings.HasPrefix(name, AutomationEventPrefix):
@@ -98,13 +99,12 @@ func decodeEventBody(ev *Event, top obj) {
 			return
 		}
 		c := decodeConversation(conv)
-		if inbox, ok := top.optChild("inbox"); ok && inbox.optInt64("id") == c.InboxID {
-			c.InboxName = inbox.optString("name")
+		if inbox, ok := top.optChild("inbox"); ok && optInt64(inbox.get("id")) == c.InboxID {
+			c.InboxName = optString(inbox.get("name"))
 		}
 		if c.AccountID == 0 {
 			c.AccountID = m.AccountID
 		}
-		ev.Conversation = &c
 		if m.ConversationDisplayID == 0 {
 			m.ConversationDisplayID = c.DisplayID
 		}
@@ -114,12 +114,13 @@ func decodeEventBody(ev *Event, top obj) {
 		if m.AccountID == 0 {
 			m.AccountID = c.AccountID
 		}
-		ev.Message = &m
+		ev.Message, ev.Conversation = &m, &c
 	case name == EventConversationTypingOn, name == EventConversationTypingOff:
 		if conv, ok := top.child("conversation"); ok {
 			c := decodeConversation(conv)
 			ev.Conversation = &c
 		}
+		withChanged = false
 	case name == EventContactCreated, name == EventContactUpdated:
 		c := decodeContact(top, true)
 		ev.Contact = &c
@@ -132,8 +133,9 @@ func decodeEventBody(ev *Event, top obj) {
 			c := decodeConversation(conv)
 			ev.Conversation = &c
 		}
+		withChanged = false
 	}
-	if top.has("changed_attributes") {
+	if withChanged && top.has("changed_attributes") {
 		ev.Changed = decodeChanged(top)
 	}
 	if ev.Account.ID == 0 {
@@ -153,25 +155,36 @@ func decodeEventBody(ev *Event, top obj) {
 // objects ({"status": {"previous_value": …, "current_value": …}}); a plain
 // object keyed by attribute is accepted too.
 func decodeChanged(top obj) map[string]Change {
-	raw := bytes.TrimSpace(top.raw("changed_attributes"))
+	raw := top.raw("changed_attributes")
 	var items []json.RawMessage
-	if len(raw) > 0 && raw[0] == '{' {
+	if isObject(raw) {
 		items = []json.RawMessage{raw}
 	} else {
 		items = top.array("changed_attributes")
 	}
 	out := make(map[string]Change, len(items))
 	for i, item := range items {
-		entry, ok := newObj(item, fmt.Sprintf("changed_attributes[%d]", i), top.err)
-		if !ok {
+		path := "changed_attributes[" + strconv.Itoa(i) + "]"
+		if isNull(item) {
 			continue
 		}
-		for attr := range entry.fields {
+		all, ok := allMembers(item)
+		if !ok {
+			top.fail(path, fmt.Errorf("want an object, got %s", jsonKind(item)))
+			continue
+		}
+		entry := obj{path: path, fields: all, err: top.err}
+		attrs := make([]string, 0, len(all))
+		for _, f := range all {
+			attrs = append(attrs, f.key)
+		}
+		sort.Strings(attrs) // the first error is the same on every run
+		for _, attr := range attrs {
 			vals, ok := entry.child(attr)
 			if !ok {
 				continue
 			}
-			out[attr] = Change{Previous: rawOrNull(vals.fields["previous_value"]), Current: rawOrNull(vals.fields["current_value"])}
+			out[attr] = Change{Previous: rawOrNull(vals.get("previous_value")), Current: rawOrNull(vals.get("current_value"))}
 		}
 	}
 	return out
@@ -185,15 +198,30 @@ func rawOrNull(raw json.RawMessage) json.RawMessage {
 	return raw
 }
 
+// decodeObject validates and copies raw and reads it as an object.
+func decodeObject(raw []byte, what string, errp *error) (obj, bool) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case isNull(raw):
+		*errp = &FieldError{Field: what, Err: errors.New("missing")}
+		return obj{}, false
+	case !json.Valid(raw):
+		*errp = &FieldError{Field: what, Err: errors.New("not JSON")}
+		return obj{}, false
+	case !isObject(raw):
+		*errp = &FieldError{Field: what, Err: fmt.Errorf("want an object, got %s", jsonKind(raw))}
+		return obj{}, false
+	}
+	fields, _ := members(append([]byte(nil), raw...))
+	return obj{fields: fields, err: errp}, true
+}
+
 // DecodeConversation decodes one conversation object, as webhooks (push
 // format) or the REST API (GET conversation, list payload entries) send it.
 func DecodeConversation(raw []byte) (Conversation, error) {
 	var err error
-	o, ok := newObj(raw, "", &err)
-	if !ok && err == nil {
-		return Conversation{}, &FieldError{Field: "conversation", Err: errors.New("missing")}
-	}
-	if err != nil {
+	o, ok := decodeObject(raw, "conversation", &err)
+	if !ok {
 		return Conversation{}, err
 	}
 	c := decodeConversation(o)
@@ -217,10 +245,10 @@ func decodeConversation(o obj) Conversation {
 		WaitingSince:        o.time("waiting_since"),
 		FirstReplyCreatedAt: o.time("first_reply_created_at"),
 		SnoozedUntil:        o.time("snoozed_until"),
-		CanReply:            o.optBool("can_reply"),
-		UnreadCount:         o.optInt64("unread_count"),
-		SLAPolicyID:         o.optInt64("sla_policy_id"),
-		AppliedSLA:          o.rawObject("applied_sla"),
+		CanReply:            optBool(o.get("can_reply")),
+		UnreadCount:         optInt64(o.get("unread_count")),
+		SLAPolicyID:         optInt64(o.get("sla_policy_id")),
+		AppliedSLA:          rawObject(o.get("applied_sla")),
 	}
 	if c.LastActivityAt.IsZero() {
 		c.LastActivityAt = o.time("timestamp")
@@ -246,11 +274,12 @@ func decodeConversation(o obj) Conversation {
 			c.Contact = &ct
 		}
 	}
-	for i, raw := range o.optArray("messages") {
+	msgs, _ := elements(o.get("messages"))
+	for i, raw := range msgs {
 		// Nested messages are a preview: one that does not decode is
 		// left out rather than failing the whole payload.
 		var err error
-		mo, ok := newObj(raw, fmt.Sprintf("messages[%d]", i), &err)
+		mo, ok := newObj(raw, "messages["+strconv.Itoa(i)+"]", &err)
 		if !ok {
 			continue
 		}
@@ -288,11 +317,8 @@ func decodeContact(o obj, requireID bool) Contact {
 // push format of REST answers and nested messages.
 func DecodeMessage(raw []byte) (Message, error) {
 	var err error
-	o, ok := newObj(raw, "", &err)
-	if !ok && err == nil {
-		return Message{}, &FieldError{Field: "message", Err: errors.New("missing")}
-	}
-	if err != nil {
+	o, ok := decodeObject(raw, "message", &err)
+	if !ok {
 		return Message{}, err
 	}
 	m := decodeMessage(o, true)
@@ -308,27 +334,27 @@ func decodeMessage(o obj, requireType bool) Message {
 		Content:           o.string("content"),
 		Private:           o.bool("private"),
 		ContentType:       o.string("content_type"),
-		ContentAttributes: o.rawObject("content_attributes"),
-		SourceID:          o.optString("source_id"),
-		Status:            o.optString("status"),
+		ContentAttributes: rawObject(o.get("content_attributes")),
+		SourceID:          optString(o.get("source_id")),
+		Status:            optString(o.get("status")),
 		CreatedAt:         o.time("created_at"),
-		Attachments:       len(o.optArray("attachments")),
+		Attachments:       countArray(o.get("attachments")),
 	}
 	if requireType && !o.has("message_type") {
 		o.fail("message_type", errors.New("missing"))
 	} else {
-		t, err := parseMessageType(o.raw("message_type"))
+		t, err := parseMessageType(o.get("message_type"))
 		if err != nil {
 			o.fail("message_type", err)
 		}
 		m.Type = t
 	}
 	// updated_at is an ISO string in push format; wrong types are ignored.
-	m.UpdatedAt, _ = ParseTime(o.raw("updated_at"))
+	m.UpdatedAt, _ = ParseTime(o.get("updated_at"))
 	m.ConversationDisplayID = o.int64("conversation_id")
 	if m.ConversationDisplayID == 0 {
 		if conv, ok := o.optChild("conversation"); ok {
-			m.ConversationDisplayID = conv.optInt64("id")
+			m.ConversationDisplayID = optInt64(conv.get("id"))
 		}
 	}
 	m.InboxID = o.int64("inbox_id")
@@ -343,7 +369,7 @@ func decodeMessage(o obj, requireType bool) Message {
 	// Sender: the object when present, else sender_type/sender_id.
 	if s, ok := o.child("sender"); ok {
 		m.Sender = Sender{
-			Type:  normaliseSenderType(s.optString("type")),
+			Type:  normaliseSenderType(optString(s.get("type"))),
 			ID:    s.int64("id"),
 			Name:  s.string("name"),
 			Email: s.string("email"),

@@ -7,59 +7,45 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
-// obj reads the fields of one JSON object by name. Fields HotDash relies on
-// are read with the strict methods, which record the first wrong type as a
-// *FieldError naming the field's path; the lenient ones (the "opt" methods)
-// turn a wrong type into the zero value. Unknown fields are never looked at.
+// obj reads the members of one JSON object (already validated) by name.
+// Fields HotDash relies on are read with the strict methods, which record
+// the first wrong type as a *FieldError naming the field's path; the
+// lenient functions (opt…) turn a wrong type into the zero value. Unknown
+// members are never looked at.
 type obj struct {
 	path   string
-	fields map[string]json.RawMessage
+	fields fieldList
 	err    *error // the first strict failure, shared by nested readers
 }
 
-// newObj parses raw as an object. ok is false when raw is absent or null.
-// Any other non-object is a field error (recorded in *errp).
+// newObj reads raw as an object. ok is false when raw is absent or null;
+// any other non-object is a field error (recorded in *errp).
 func newObj(raw json.RawMessage, path string, errp *error) (obj, bool) {
 	o := obj{path: path, err: errp}
 	if isNull(raw) {
 		return o, false
 	}
-	if err := json.Unmarshal(raw, &o.fields); err != nil {
+	fields, ok := members(raw)
+	if !ok {
 		o.fail("", fmt.Errorf("want an object, got %s", jsonKind(raw)))
 		return o, false
 	}
+	o.fields = fields
 	return o, true
 }
 
-// optObj is newObj for a field whose wrong type is ignored.
+// optObj is newObj for a member whose wrong type is ignored.
 func optObj(raw json.RawMessage, path string, errp *error) (obj, bool) {
 	o := obj{path: path, err: errp}
-	if isNull(raw) || bytes.TrimSpace(raw)[0] != '{' {
-		return o, false
-	}
-	if json.Unmarshal(raw, &o.fields) != nil {
-		return o, false
-	}
-	return o, true
+	fields, ok := members(raw)
+	o.fields = fields
+	return o, ok
 }
 
-func isNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
-}
-
-func (o obj) fieldPath(name string) string {
-	switch {
-	case name == "":
-		return o.path
-	case o.path == "":
-		return name
-	default:
-		return o.path + "." + name
-	}
-}
+func (o obj) fieldPath(name string) string { return joinPath(o.path, name) }
 
 func (o obj) fail(name string, err error) {
 	if *o.err == nil {
@@ -67,8 +53,12 @@ func (o obj) fail(name string, err error) {
 	}
 }
 
+// get returns a member as it is (nil when absent).
+func (o obj) get(name string) json.RawMessage { return o.fields.get(name) }
+
+// raw returns a member, nil when absent or null.
 func (o obj) raw(name string) json.RawMessage {
-	r := o.fields[name]
+	r := o.get(name)
 	if isNull(r) {
 		return nil
 	}
@@ -78,27 +68,20 @@ func (o obj) raw(name string) json.RawMessage {
 func (o obj) has(name string) bool { return o.raw(name) != nil }
 
 // child reads a nested object strictly (a non-object is an error).
-func (o obj) child(name string) (obj, bool) {
-	return newObj(o.fields[name], o.fieldPath(name), o.err)
-}
+func (o obj) child(name string) (obj, bool) { return newObj(o.get(name), o.fieldPath(name), o.err) }
 
 // optChild reads a nested object leniently.
-func (o obj) optChild(name string) (obj, bool) {
-	return optObj(o.fields[name], o.fieldPath(name), o.err)
-}
+func (o obj) optChild(name string) (obj, bool) { return optObj(o.get(name), o.fieldPath(name), o.err) }
 
-// int64 reads an integer. Chatwoot's ids are integers; a float with no
-// fraction (1.0) and a numeric string ("12") are accepted as well, since
-// some proxies and forks re-encode numbers.
 func (o obj) int64(name string) int64 {
-	v, err := toInt64(o.raw(name))
+	v, err := toInt64(o.get(name))
 	if err != nil {
 		o.fail(name, err)
 	}
 	return v
 }
 
-// requiredInt64 is int64 for a field that must be present and non-zero.
+// requiredInt64 is int64 for a member that must be present.
 func (o obj) requiredInt64(name string) int64 {
 	if !o.has(name) {
 		o.fail(name, errors.New("missing"))
@@ -107,20 +90,101 @@ func (o obj) requiredInt64(name string) int64 {
 	return o.int64(name)
 }
 
-func (o obj) optInt64(name string) int64 {
-	v, _ := toInt64(o.raw(name))
+func (o obj) string(name string) string {
+	v, err := toString(o.get(name), false)
+	if err != nil {
+		o.fail(name, err)
+	}
+	return v
+}
+
+func (o obj) bool(name string) bool {
+	switch string(bytes.TrimSpace(o.get(name))) {
+	case "", "null", "false":
+		return false
+	case "true":
+		return true
+	}
+	o.fail(name, fmt.Errorf("want a boolean, got %s", jsonKind(o.get(name))))
+	return false
+}
+
+func (o obj) time(name string) time.Time {
+	t, err := ParseTime(o.get(name))
+	if err != nil {
+		o.fail(name, err)
+	}
+	return t
+}
+
+func (o obj) strings(name string) []string {
+	raw := o.raw(name)
+	if raw == nil {
+		return nil
+	}
+	items, ok := elements(raw)
+	if !ok {
+		o.fail(name, fmt.Errorf("want an array of strings, got %s", jsonKind(raw)))
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		if isNull(it) {
+			continue
+		}
+		s, err := toString(it, false)
+		if err != nil {
+			o.fail(name, fmt.Errorf("want an array of strings, got an element that is %s", jsonKind(it)))
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// array reads an array's elements strictly.
+func (o obj) array(name string) []json.RawMessage {
+	raw := o.raw(name)
+	if raw == nil {
+		return nil
+	}
+	items, ok := elements(raw)
+	if !ok {
+		o.fail(name, fmt.Errorf("want an array, got %s", jsonKind(raw)))
+	}
+	return items
+}
+
+func joinPath(prefix, name string) string {
+	switch {
+	case prefix == "":
+		return name
+	case name == "":
+		return prefix
+	default:
+		return prefix + "." + name
+	}
+}
+
+func isNull(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+func optInt64(raw json.RawMessage) int64 {
+	v, _ := toInt64(raw)
 	return v
 }
 
 func toInt64(raw json.RawMessage) (int64, error) {
-	if raw == nil {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
 		return 0, nil
 	}
-	raw = bytes.TrimSpace(raw)
 	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, errors.New("invalid string")
+		s, err := toString(raw, false)
+		if err != nil {
+			return 0, err
 		}
 		if s == "" {
 			return 0, nil
@@ -144,115 +208,79 @@ func toInt64(raw json.RawMessage) (int64, error) {
 	return int64(f), nil
 }
 
-// string reads a string (null and absent are "").
-func (o obj) string(name string) string {
-	v, err := toString(o.raw(name), false)
-	if err != nil {
-		o.fail(name, err)
-	}
-	return v
-}
-
-// optString reads a string leniently; numbers are turned into their text
-// (source ids are sometimes numeric), anything else is "".
-func (o obj) optString(name string) string {
-	v, _ := toString(o.raw(name), true)
+// optString reads a string leniently; a number becomes its text (source
+// ids are sometimes numeric), anything else "".
+func optString(raw json.RawMessage) string {
+	v, _ := toString(raw, true)
 	return v
 }
 
 func toString(raw json.RawMessage, numbers bool) (string, error) {
-	if raw == nil {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
 	}
-	raw = bytes.TrimSpace(raw)
-	switch {
-	case raw[0] == '"':
+	switch c := raw[0]; {
+	case c == '"':
+		if s, ok := fastString(raw); ok {
+			return s, nil
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", errors.New("invalid string")
 		}
 		return s, nil
-	case numbers && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')):
+	case numbers && (c == '-' || (c >= '0' && c <= '9')):
 		return string(raw), nil
 	default:
 		return "", fmt.Errorf("want a string, got %s", jsonKind(raw))
 	}
 }
 
-func (o obj) bool(name string) bool {
-	raw := o.raw(name)
-	if raw == nil {
-		return false
+// fastString decodes a JSON string literal without escapes.
+func fastString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
 	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
-		o.fail(name, fmt.Errorf("want a boolean, got %s", jsonKind(raw)))
+	inner := raw[1 : len(raw)-1]
+	for _, c := range inner {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
 	}
-	return b
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	return string(inner), true
 }
 
 // optBool reads a boolean leniently ("true"/"false" strings included).
-func (o obj) optBool(name string) bool {
-	raw := o.raw(name)
-	var b bool
-	if json.Unmarshal(raw, &b) == nil {
-		return b
+func optBool(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "true", `"true"`:
+		return true
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		b, _ = strconv.ParseBool(s)
-	}
-	return b
+	return false
 }
 
-func (o obj) time(name string) time.Time {
-	t, err := ParseTime(o.raw(name))
-	if err != nil {
-		o.fail(name, err)
-	}
-	return t
-}
-
-func (o obj) strings(name string) []string {
-	raw := o.raw(name)
-	if raw == nil {
-		return nil
-	}
-	var vs []string
-	if err := json.Unmarshal(raw, &vs); err != nil {
-		o.fail(name, fmt.Errorf("want an array of strings, got %s", jsonKind(raw)))
-		return nil
-	}
-	return vs
-}
-
-// array reads an array's elements strictly.
-func (o obj) array(name string) []json.RawMessage {
-	raw := o.raw(name)
-	if raw == nil {
-		return nil
-	}
-	var vs []json.RawMessage
-	if err := json.Unmarshal(raw, &vs); err != nil {
-		o.fail(name, fmt.Errorf("want an array, got %s", jsonKind(raw)))
-		return nil
-	}
-	return vs
-}
-
-// optArray reads an array's elements leniently.
-func (o obj) optArray(name string) []json.RawMessage {
-	var vs []json.RawMessage
-	_ = json.Unmarshal(o.raw(name), &vs)
-	return vs
+// countArray counts an array's elements (0 for anything but an array).
+func countArray(raw json.RawMessage) int {
+	items, _ := elements(raw)
+	return len(items)
 }
 
 // rawObject returns a field that should be an object or array, verbatim;
 // anything else is nil.
-func (o obj) rawObject(name string) json.RawMessage {
-	raw := bytes.TrimSpace(o.raw(name))
+func rawObject(raw json.RawMessage) json.RawMessage {
+	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
 	}
 	return raw
+}
+
+// isObject reports whether raw is a JSON object.
+func isObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
 }

@@ -52,6 +52,21 @@ func FuzzDecodeEvent(f *testing.F) {
 		if k := chatwoot.EventKey(ev); !strings.HasPrefix(k, "event:"+ev.Name+":") {
 			t.Fatalf("EventKey = %q", k)
 		}
+		// Whitespace does not matter: the indented body decodes the same.
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, body, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		ev2, err := chatwoot.DecodeEvent(indented.Bytes())
+		if err != nil {
+			t.Fatalf("indented body fails: %v", err)
+		}
+		ev.Raw, ev2.Raw = nil, nil
+		a, _ := json.Marshal(ev)
+		b, _ := json.Marshal(ev2)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("indented body decodes differently:\n%s\n%s", a, b)
+		}
 	})
 }
 

@@ -56,9 +56,11 @@ func ParseTime(raw []byte) (time.Time, error) {
 	}
 	switch c := raw[0]; {
 	case c == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, fmt.Errorf("invalid string: %w", err)
+		s, ok := fastString(raw)
+		if !ok {
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return time.Time{}, fmt.Errorf("invalid string: %w", err)
+			}
 		}
 		return parseTimeString(s)
 	case c == '-' || (c >= '0' && c <= '9'):

@@ -197,8 +197,7 @@ func parseMessageType(raw json.RawMessage) (MessageType, error) {
 	if isNull(raw) {
 		return "", nil
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if s, err := toString(raw, false); err == nil {
 		ls := strings.ToLower(strings.TrimSpace(s))
 		for _, v := range messageTypeCodes {
 			if string(v) == ls {
@@ -239,8 +238,23 @@ type Sender struct {
 }
 
 func normaliseSenderType(s string) string {
-	k := strings.NewReplacer("::", "", "_", "", " ", "").Replace(strings.ToLower(strings.TrimSpace(s)))
-	switch k {
+	switch s {
+	case "":
+		return ""
+	case SenderContact, SenderUser, SenderAgentBot, SenderCaptainAssistant:
+		return s
+	case "Contact":
+		return SenderContact
+	case "User":
+		return SenderUser
+	}
+	var b strings.Builder
+	for _, c := range strings.ToLower(strings.TrimSpace(s)) {
+		if c != ':' && c != '_' && c != ' ' {
+			b.WriteRune(c)
+		}
+	}
+	switch b.String() {
 	case "contact":
 		return SenderContact
 	case "user", "agent":

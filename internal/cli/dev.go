@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -144,7 +145,7 @@ func runChatwootSim(ctx context.Context, e *env, o chatwootSimOptions) error {
 		case h.Secret == "":
 			mode = "unsigned"
 		}
-		_, _ = fmt.Fprintf(out, "Webhooks to %s (%s)\n", h.URL, mode)
+		_, _ = fmt.Fprintf(out, "Webhooks to %s (%s)\n", hideQuery(h.URL), mode)
 	}
 	_, _ = fmt.Fprintf(out, "\nSettings for HotDash:\n\nCHATWOOT_BASE_URL=%s\nCHATWOOT_API_TOKEN=%s\nCHATWOOT_ACCOUNT_ID=%d\n", base, o.token, o.accountID)
 	if o.secret != "" {
@@ -192,6 +193,21 @@ func reachable(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// hideQuery shows a URL without its query values (a fallback token may be
+// there).
+func hideQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	q := u.Query()
+	for k := range q {
+		q.Set(k, "redacted")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func randomHex(n int) string {

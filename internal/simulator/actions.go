@@ -344,7 +344,7 @@ func (s *Simulator) UpdateMessage(displayID, messageID int64, text string) error
 }
 
 // SetStatus changes a conversation's status (open, resolved, pending,
-// snoozed) as agent agentID (0: the token's user). snoozedUntil applies to
+// snoozed) as the token's user. snoozedUntil applies to
 // snoozed (zero: until the next customer message). Resolving ends the wait.
 // A real change sends conversation_status_changed then
 // conversation_updated, and adds an activity message.

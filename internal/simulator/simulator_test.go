@@ -546,3 +546,112 @@ func TestAccessors(t *testing.T) {
 		t.Errorf("ids %v", sim.ConversationIDs())
 	}
 }
+
+// rest calls the simulator's REST API with a token.
+func rest(t *testing.T, h http.Handler, token, method, path, body string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if token != "" {
+		req.Header.Set("api_access_token", token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+func TestRESTChangesEmitWebhooks(t *testing.T) {
+	clk := clock.NewManual(start)
+	rcv := newReceiver(t, 200)
+	sim := newSim(t, simulator.Options{Clock: clk, Token: "tok", Workers: 1, Webhooks: []simulator.Webhook{{URL: rcv.srv.URL, Secret: "s"}}})
+	id := must(sim.NewConversation(3, 101, "hi"))
+	h := sim.Handler()
+	base := "/api/v1/accounts/1/conversations/" + strconv.FormatInt(id, 10)
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", base + "/messages", `{"content":"Approved reply","message_type":"outgoing","private":false,"content_attributes":{"hotdash_draft_id":"d-9"}}`},
+		{"POST", base + "/messages", `{"content":"a note","private":"true"}`},
+		{"POST", base + "/messages", `{"content":"from the customer","message_type":"incoming"}`},
+		{"POST", base + "/toggle_status", `{}`}, // no status: open -> resolved
+		{"POST", base + "/toggle_priority", `{"priority":"low"}`},
+		{"POST", base + "/assignments", `{"team_id":3}`},
+		{"POST", base + "/labels", `{"labels":["Shipping","vip","vip"]}`},
+	} {
+		if code, body := rest(t, h, "tok", c.method, c.path, c.body); code != 200 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, code, body)
+		}
+	}
+	flush(t, sim)
+	evs := rcv.events(t, "s", clk.Now())
+	want := []string{"conversation_created", "message_created",
+		"message_created", "conversation_updated", // reply: first reply, waiting ends
+		"message_created",                         // note
+		"message_created", "conversation_updated", // customer: waiting again
+		"conversation_status_changed", "conversation_updated",
+		"conversation_updated", "conversation_updated", "conversation_updated"}
+	if got := names(evs); !reflect.DeepEqual(got, want) {
+		t.Fatalf("events:\n got %v\nwant %v", got, want)
+	}
+	if m := evs[2].Message; m.Sender.ID != sim.ProfileID() || string(m.ContentAttributes) != `{"hotdash_draft_id":"d-9"}` {
+		t.Errorf("REST reply: %+v %s", m, m.ContentAttributes)
+	}
+	if !evs[4].Message.Private || evs[5].Message.Type != chatwoot.MessageIncoming {
+		t.Errorf("note %+v, customer %+v", evs[4].Message, evs[5].Message)
+	}
+	if c := evs[11].Conversation; !reflect.DeepEqual(c.Labels, []string{"shipping", "vip"}) || c.Team.ID != 3 || c.Priority != "low" || c.Status != "resolved" {
+		t.Errorf("final state %+v", c)
+	}
+}
+
+func TestRESTErrors(t *testing.T) {
+	sim := newSim(t, simulator.Options{Token: "tok", AccountID: 4})
+	id := must(sim.NewConversation(1, 101, "hi"))
+	h := sim.Handler()
+	conv := "/api/v1/accounts/4/conversations/" + strconv.FormatInt(id, 10)
+	for _, c := range []struct {
+		token, method, path, body string
+		code                      int
+		contains                  string
+	}{
+		{"", "GET", "/api/v1/profile", "", 401, "sign in"},
+		{"bad", "GET", "/api/v1/profile", "", 401, "Invalid Access Token"},
+		{"tok", "GET", "/api/v1/accounts/5/inboxes", "", 401, "not authorized"},
+		{"", "GET", "/api", "", 200, "queue_services"},
+		{"tok", "GET", "/api/v1/accounts/4/conversations/999", "", 404, "could not be found"},
+		{"tok", "GET", "/api/v1/accounts/4/conversations/abc", "", 404, "could not be found"},
+		{"tok", "GET", "/api/v1/nothing", "", 404, "could not be found"},
+		{"tok", "DELETE", conv, "", 404, "could not be found"}, // Rails: no route
+		{"tok", "POST", conv + "/messages", `{"content":`, 400, "malformed"},
+		{"tok", "POST", conv + "/messages", `{"content":"  "}`, 422, "blank"},
+		{"tok", "POST", conv + "/messages", `{"content":"x","message_type":"activity"}`, 422, ""},
+		{"tok", "POST", conv + "/toggle_status", `{"status":"closed"}`, 422, "status"},
+		{"tok", "POST", conv + "/toggle_priority", `{"priority":"critical"}`, 422, "priority"},
+		{"tok", "POST", conv + "/toggle_priority", `{}`, 422, "required"},
+		{"tok", "POST", conv + "/assignments", `{"assignee_id":99}`, 404, ""},
+		{"tok", "POST", conv + "/assignments", `{}`, 422, ""},
+		{"tok", "POST", conv + "/labels", `{"labels":"vip"}`, 422, "array"},
+		{"tok", "GET", "/api/v1/accounts/4/conversations?status=closed", "", 422, "status"},
+	} {
+		code, body := rest(t, h, c.token, c.method, c.path, c.body)
+		if code != c.code || !strings.Contains(body, c.contains) {
+			t.Errorf("%s %s %s: %d %s; want %d containing %q", c.method, c.path, c.body, code, body, c.code, c.contains)
+		}
+	}
+	// Faults come before authentication, as a proxy's would.
+	sim.FailNext(2, 503)
+	if code, _ := rest(t, h, "", "GET", "/api", ""); code != 503 {
+		t.Errorf("first faulted request: %d", code)
+	}
+	sim.FailNext(1, 429)
+	req := httptest.NewRequest("GET", "/api", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "1" {
+		t.Errorf("429: %d %v", rec.Code, rec.Header())
+	}
+	if code, _ := rest(t, h, "", "GET", "/api", ""); code != 200 {
+		t.Errorf("after the faults: %d", code)
+	}
+}

@@ -20,8 +20,10 @@ type Mix struct {
 }
 
 // DefaultMix resembles a support floor: mostly messages, some triage.
-var DefaultMix = Mix{NewConversation: 12, CustomerMessage: 28, AgentReply: 24, PrivateNote: 6,
-	StatusChange: 12, LabelChange: 7, PriorityChange: 5, AssigneeChange: 6}
+func DefaultMix() Mix {
+	return Mix{NewConversation: 12, CustomerMessage: 28, AgentReply: 24, PrivateNote: 6,
+		StatusChange: 12, LabelChange: 7, PriorityChange: 5, AssigneeChange: 6}
+}
 
 // TrafficOptions configures Traffic.
 type TrafficOptions struct {
@@ -31,7 +33,7 @@ type TrafficOptions struct {
 	// going (default 20): below half of it, new conversations are started;
 	// at it, none are.
 	Conversations int
-	Mix           Mix // zero: DefaultMix
+	Mix           Mix // zero: DefaultMix()
 	// Wait sleeps between changes (default: a real timer). A test can pass
 	// one that advances a manual clock instead.
 	Wait func(ctx context.Context, d time.Duration) error
@@ -73,11 +75,11 @@ func (s *Simulator) Traffic(ctx context.Context, o TrafficOptions) error {
 	}
 }
 
-// Step makes one random change drawn from mix (zero: DefaultMix), keeping
+// Step makes one random change drawn from mix (zero: DefaultMix()), keeping
 // about target unresolved conversations (0: 20), and describes it.
 func (s *Simulator) Step(mix Mix, target int) (string, error) {
 	if mix == (Mix{}) {
-		mix = DefaultMix
+		mix = DefaultMix()
 	}
 	if target <= 0 {
 		target = 20

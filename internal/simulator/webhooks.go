@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -74,6 +76,19 @@ func (s *Simulator) uuid() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// redactURL drops a URL's query and credentials.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "redacted"
+	}
+	return u.String()
 }
 
 func mustJSON(v any) []byte {
@@ -239,8 +254,14 @@ func (d *dispatcher) send(dl delivery) {
 		}
 	})
 	if !ok && d.ctx.Err() == nil {
-		// Chatwoot logs and drops a failed delivery.
-		d.log.Warn("simulator: webhook delivery failed", "event", dl.event, "delivery", dl.id, "status", res.Status, "error", err)
+		// Chatwoot logs and drops a failed delivery. The URL's query (it
+		// may hold a token) stays out of the log.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		d.log.Warn("simulator: webhook delivery failed", "url", redactURL(dl.hook.URL), "event", dl.event,
+			"delivery", dl.id, "status", res.Status, "error", err)
 	}
 	if d.onDelivery != nil {
 		d.onDelivery(res)
