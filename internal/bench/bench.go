@@ -26,6 +26,7 @@ import (
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/store"
 )
 
 // DecisionsOptions configure the decisions benchmark.
@@ -69,7 +70,7 @@ func Decisions(ctx context.Context, o DecisionsOptions) (DecisionsResult, error)
 		progress = io.Discard
 	}
 	res := DecisionsResult{Engine: o.Engine, Clients: o.Clients}
-	a, cleanup, err := startServer(ctx, o)
+	a, cleanup, err := startServer(ctx, o.Engine, o.PostgresURL, nil)
 	if err != nil {
 		return res, err
 	}
@@ -91,7 +92,9 @@ func Decisions(ctx context.Context, o DecisionsOptions) (DecisionsResult, error)
 	return res, nil
 }
 
-func startServer(ctx context.Context, o DecisionsOptions) (*app.App, func(), error) {
+// startServer runs a whole HotDash on a throwaway store; adjust, if set,
+// changes its settings first.
+func startServer(ctx context.Context, engine, postgresURL string, adjust func(*config.Settings)) (*app.App, func(), error) {
 	dir, err := os.MkdirTemp("", "hotdash-bench-")
 	if err != nil {
 		return nil, nil, err
@@ -99,15 +102,19 @@ func startServer(ctx context.Context, o DecisionsOptions) (*app.App, func(), err
 	drop := func() {}
 	s := config.Settings{Addr: "127.0.0.1:0", Env: config.Development, LogLevel: "warn", DataDir: dir,
 		DatabaseURL: "sqlite:" + filepath.Join(dir, "bench.db")}
-	if o.Engine == "postgres" {
-		if o.PostgresURL == "" {
+	s.Chatwoot.ReconcileEvery = time.Minute
+	if engine == "postgres" {
+		if postgresURL == "" {
 			_ = os.RemoveAll(dir)
 			return nil, nil, errors.New("the postgres benchmark needs --postgres-url (or HOTDASH_TEST_POSTGRES_URL)")
 		}
-		if s.DatabaseURL, drop, err = benchSchema(o.PostgresURL); err != nil {
+		if s.DatabaseURL, drop, err = benchSchema(postgresURL); err != nil {
 			_ = os.RemoveAll(dir)
 			return nil, nil, err
 		}
+	}
+	if adjust != nil {
+		adjust(&s)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.New(ctx, app.Options{Settings: s, Policy: config.DefaultPolicy(), Logger: logger})
@@ -126,6 +133,36 @@ func startServer(ctx context.Context, o DecisionsOptions) (*app.App, func(), err
 		drop()
 		_ = os.RemoveAll(dir)
 	}, nil
+}
+
+// openStore opens a throwaway, migrated store on engine.
+func openStore(ctx context.Context, engine, postgresURL string) (*store.DB, func(), error) {
+	dir, err := os.MkdirTemp("", "hotdash-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	drop := func() {}
+	s := config.Settings{DatabaseURL: "sqlite:" + filepath.Join(dir, "bench.db")}
+	if engine == "postgres" {
+		if postgresURL == "" {
+			_ = os.RemoveAll(dir)
+			return nil, nil, errors.New("the postgres benchmark needs --postgres-url (or HOTDASH_TEST_POSTGRES_URL)")
+		}
+		if s.DatabaseURL, drop, err = benchSchema(postgresURL); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, nil, err
+		}
+	}
+	db, err := app.OpenStore(ctx, s)
+	if err == nil {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
+		drop()
+		_ = os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return db, func() { _ = db.Close(); drop(); _ = os.RemoveAll(dir) }, nil
 }
 
 // benchSchema creates a throwaway schema and returns a URL that uses it.

@@ -68,7 +68,59 @@ entries <= 5 s.`,
 	f.IntVar(&o.VerifyEntries, "verify-entries", 1_000_000, "entries in the log when verify is timed (0 skips it)")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
-	cmd.AddCommand(decisions)
+	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e))
+	return cmd
+}
+
+func benchDeadlines(e *env) *cobra.Command {
+	var o bench.DeadlinesOptions
+	var engines []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "deadlines",
+		Short: "SLA band changes among a million open conversations: lateness, idle CPU, memory",
+		Long: `Seed --conversations open conversations (directly, not through webhooks),
+--due of which change SLA band during --window, run the deadline loop on the
+real clock, and report how late the changes were recorded, then how much CPU
+the loop uses with nothing due, and the process's resident memory. Targets
+(issue 3): with 1,000,000 conversations, p99 lateness <= 1 s, idle CPU < 2%
+of a core, RSS < 512 MiB.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var results []bench.DeadlinesResult
+			for _, engine := range engines {
+				o.Engine = engine
+				if !asJSON {
+					o.Progress = e.Stderr
+				}
+				res, err := bench.Deadlines(cmd.Context(), o)
+				if err != nil {
+					return fmt.Errorf("%s: %w", engine, err)
+				}
+				results = append(results, res)
+			}
+			if asJSON {
+				return writeJSON(e.Stdout, results)
+			}
+			for _, r := range results {
+				ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+				_, _ = fmt.Fprintf(e.Stdout, "deadlines on %s: %d open conversations (seeded in %s)\n", r.Engine, r.Conversations, r.SeedDuration.Round(time.Second))
+				_, _ = fmt.Fprintf(e.Stdout, "  band changes   %d of %d fired\n", r.Fired, r.Due)
+				_, _ = fmt.Fprintf(e.Stdout, "  lateness       p50 %s, p99 %s (target <= 1 s), max %s\n", ms(r.LatenessP50), ms(r.LatenessP99), ms(r.LatenessMax))
+				_, _ = fmt.Fprintf(e.Stdout, "  idle CPU       %.2f%% of a core (target < 2%%)\n", r.IdleCPUPercent)
+				_, _ = fmt.Fprintf(e.Stdout, "  resident mem   %d MiB (target < 512 MiB)\n", r.RSSBytes>>20)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
+	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	f.IntVar(&o.Conversations, "conversations", 1_000_000, "open conversations")
+	f.IntVar(&o.Due, "due", 20_000, "band changes that fall due during --window")
+	f.DurationVar(&o.Window, "window", 30*time.Second, "how long the due changes are spread over")
+	f.DurationVar(&o.Idle, "idle", 20*time.Second, "how long idle CPU is measured")
+	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
@@ -97,4 +149,102 @@ func printDecisionsResult(e *env, r bench.DecisionsResult) {
 		_, _ = fmt.Fprintf(e.Stdout, "  verify         %d entries in %s (target <= 5 s for 1,000,000); loading took %s\n",
 			r.VerifyEntries, r.VerifyDuration.Round(time.Millisecond), r.LoadDuration.Round(time.Second))
 	}
+}
+
+func benchIngest(e *env) *cobra.Command {
+	var o bench.IngestOptions
+	var engines []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Signed Chatwoot webhooks per second through POST /webhooks/chatwoot",
+		Long: `Start HotDash in-process on a throwaway store, post signed Chatwoot webhooks
+(a realistic mix: customer messages, agent replies, notes, updates, status
+changes) from --senders concurrent senders for --duration, check that every
+acknowledged event is stored, then time how long projection takes to catch
+up. Targets (issue 3): >= 5,000 events/s with p99 <= 50 ms from 32 senders.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var results []bench.IngestResult
+			for _, engine := range engines {
+				o.Engine = engine
+				if !asJSON {
+					o.Progress = e.Stderr
+				}
+				res, err := bench.Ingest(cmd.Context(), o)
+				if err != nil {
+					return fmt.Errorf("%s: %w", engine, err)
+				}
+				results = append(results, res)
+			}
+			if asJSON {
+				return writeJSON(e.Stdout, results)
+			}
+			for _, r := range results {
+				ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+				_, _ = fmt.Fprintf(e.Stdout, "ingest on %s: %d senders for %s\n", r.Engine, r.Senders, r.Duration.Round(time.Millisecond))
+				_, _ = fmt.Fprintf(e.Stdout, "  acknowledged   %d (%d errors), all %d stored\n", r.Acked, r.Errors, r.Stored)
+				_, _ = fmt.Fprintf(e.Stdout, "  throughput     %.0f events/s (target >= 5000)\n", r.PerSecond)
+				_, _ = fmt.Fprintf(e.Stdout, "  latency        p50 %s, p90 %s, p99 %s (target <= 50 ms), max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
+				_, _ = fmt.Fprintf(e.Stdout, "  projection     caught up %s after the last delivery (%.0f events/s overall)\n", r.ProjectionLag.Round(time.Millisecond), r.ProjectedPerSec)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
+	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	f.IntVar(&o.Senders, "senders", 32, "concurrent senders")
+	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to send")
+	f.IntVar(&o.Conversations, "conversations", 2000, "conversations the events are about")
+	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+func benchQueue(e *env) *cobra.Command {
+	var o bench.QueueOptions
+	var engines []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "queue",
+		Short: "GET /api/v1/conversations latency over a million conversations",
+		Long: `Seed --conversations conversations (70% resolved; the rest open, pending or
+snoozed across bands, channels, labels and assignees) and time the queue API
+under the filters operators use, from --clients concurrent clients. Target
+(issue 3): p99 <= 50 ms with 1,000,000 conversations.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var results []bench.QueueResult
+			for _, engine := range engines {
+				o.Engine = engine
+				if !asJSON {
+					o.Progress = e.Stderr
+				}
+				res, err := bench.Queue(cmd.Context(), o)
+				if err != nil {
+					return fmt.Errorf("%s: %w", engine, err)
+				}
+				results = append(results, res)
+			}
+			if asJSON {
+				return writeJSON(e.Stdout, results)
+			}
+			for _, r := range results {
+				ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+				_, _ = fmt.Fprintf(e.Stdout, "queue on %s: %d conversations (seeded in %s)\n", r.Engine, r.Conversations, r.SeedDuration.Round(time.Second))
+				for _, s := range r.Shapes {
+					_, _ = fmt.Fprintf(e.Stdout, "  %-20s p50 %8s  p99 %8s (target <= 50 ms)  %d rows\n", s.Name, ms(s.P50), ms(s.P99), s.Rows)
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
+	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	f.IntVar(&o.Conversations, "conversations", 1_000_000, "conversations in the store")
+	f.IntVar(&o.Requests, "requests", 200, "requests per query shape")
+	f.IntVar(&o.Clients, "clients", 4, "concurrent clients")
+	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func (q *Queue) dated(ctx context.Context, f Filter, cur cursor, n int) ([]Conve
 	where = append(where, "sla_due_at IS NOT NULL")
 	if cur.set {
 		args = append(args, cur.due, cur.id)
-		where = append(where, fmt.Sprintf("(sla_due_at > $%d OR (sla_due_at = $%d AND id > $%d))", len(args)-1, len(args)-1, len(args)))
+		where = append(where, fmt.Sprintf("(sla_due_at, id) > ($%d, $%d)", len(args)-1, len(args)))
 	}
 	args = append(args, n)
 	return q.query(ctx, selectConversations+clause(where)+fmt.Sprintf(" ORDER BY sla_due_at, id LIMIT $%d", len(args)), args...)
@@ -262,9 +263,12 @@ func (f Filter) where() ([]string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if len(f.Statuses) == 0 {
+	switch {
+	case len(f.Statuses) == 0:
 		where = append(where, "status <> 'resolved'")
-	} else {
+	case everyStatus(f.Statuses):
+		// No condition: it would only keep the planner off the indexes.
+	default:
 		ph := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
 			ph[i] = bind(s)
@@ -303,6 +307,15 @@ func (f Filter) where() ([]string, []any) {
 		where = append(where, "("+cond+")")
 	}
 	return where, args
+}
+
+func everyStatus(statuses []string) bool {
+	for _, s := range Statuses() {
+		if !slices.Contains(statuses, s) {
+			return false
+		}
+	}
+	return true
 }
 
 // labelPattern matches one label inside the labels column's JSON array.

@@ -53,7 +53,8 @@ CREATE TABLE conversations (
     UNIQUE (source, account_id, display_id)
 );
 CREATE INDEX conversations_sla_next_at ON conversations (sla_next_at) WHERE sla_next_at IS NOT NULL;
-CREATE INDEX conversations_queue ON conversations (status, sla_due_at, id);
+CREATE INDEX conversations_due ON conversations (sla_due_at, id) WHERE sla_due_at IS NOT NULL;
+CREATE INDEX conversations_status ON conversations (status, id);
 CREATE INDEX conversations_band ON conversations (sla_band, sla_due_at);
 CREATE INDEX conversations_last_activity ON conversations (last_activity_at);
 

@@ -1,0 +1,161 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/hotdash/hotdash/client"
+	"github.com/hotdash/hotdash/internal/auth"
+)
+
+// QueueOptions configure the queue benchmark.
+type QueueOptions struct {
+	Engine        string
+	PostgresURL   string
+	Conversations int
+	// Requests is how many requests each query shape gets.
+	Requests int
+	Clients  int
+	Progress io.Writer
+}
+
+// QueueShape is one query's figures.
+type QueueShape struct {
+	Name string        `json:"name"`
+	P50  time.Duration `json:"p50_ns"`
+	P99  time.Duration `json:"p99_ns"`
+	Rows int           `json:"rows"`
+}
+
+// QueueResult holds the figures.
+type QueueResult struct {
+	Engine        string        `json:"engine"`
+	Conversations int           `json:"conversations"`
+	SeedDuration  time.Duration `json:"seed_duration_ns"`
+	Shapes        []QueueShape  `json:"shapes"`
+}
+
+// Queue measures GET /api/v1/conversations over a large queue: 70% of the
+// conversations resolved, the rest open, pending or snoozed, spread over
+// bands, channels, labels and assignees.
+func Queue(ctx context.Context, o QueueOptions) (QueueResult, error) {
+	progress := o.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	res := QueueResult{Engine: o.Engine, Conversations: o.Conversations}
+	a, cleanup, err := startServer(ctx, o.Engine, o.PostgresURL, nil)
+	if err != nil {
+		return res, err
+	}
+	defer cleanup()
+	_, _ = fmt.Fprintf(progress, "%s: seeding %d conversations…\n", o.Engine, o.Conversations)
+	t := time.Now()
+	now := time.Now().UTC()
+	channels := []string{"email", "web", "whatsapp", "sms", "api"}
+	bands := []string{"ok", "ok", "ok", "warning", "urgent", "breached"}
+	err = seedConversations(ctx, a.DB, o.Conversations, 0, now, func(i int) seeded {
+		s := seeded{channel: channels[i%len(channels)], labels: "[]", assignee: int64(i % 21)}
+		switch {
+		case i%10 < 7:
+			s.status = "resolved"
+		case i%10 == 7:
+			s.status = "pending"
+		default:
+			s.status, s.clock, s.band = "open", "first_response", bands[i%len(bands)]
+			s.due = now.Add(time.Duration(i%7200-600) * time.Second).Truncate(time.Microsecond)
+		}
+		switch i % 17 {
+		case 0:
+			s.labels = `["vip"]`
+		case 1:
+			s.labels = `["billing","escalation"]`
+		}
+		return s
+	})
+	if err != nil {
+		return res, err
+	}
+	res.SeedDuration = time.Since(t)
+	secret, _, err := a.Auth.CreateToken(ctx, "bench", auth.Lead, "bench")
+	if err != nil {
+		return res, err
+	}
+	c := client.New(a.URL(), secret)
+	deep, err := cursorAfter(ctx, c, 5)
+	if err != nil {
+		return res, err
+	}
+	shapes := []struct {
+		name string
+		q    client.ConversationQuery
+	}{
+		{"queue, first page", client.ConversationQuery{}},
+		{"queue, page 6", client.ConversationQuery{Cursor: deep}},
+		{"band=breached", client.ConversationQuery{Band: "breached"}},
+		{"channel=whatsapp", client.ConversationQuery{Channel: "whatsapp"}},
+		{"label=vip", client.ConversationQuery{Label: "vip"}},
+		{"assignee=none", client.ConversationQuery{Assignee: "none"}},
+		{"escalated", client.ConversationQuery{Escalated: true}},
+		{"status=all", client.ConversationQuery{Statuses: []string{"all"}}},
+		{"contact search", client.ConversationQuery{Text: "customer 4242"}},
+	}
+	for _, s := range shapes {
+		_, _ = fmt.Fprintf(progress, "%s: %s…\n", o.Engine, s.name)
+		shape, err := timeShape(ctx, c, s.name, s.q, o.Requests, o.Clients)
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", s.name, err)
+		}
+		res.Shapes = append(res.Shapes, shape)
+	}
+	return res, nil
+}
+
+// cursorAfter follows n pages of the default queue and returns the cursor
+// of the next one.
+func cursorAfter(ctx context.Context, c *client.Client, n int) (string, error) {
+	cursor := ""
+	for range n {
+		page, err := c.Conversations(ctx, client.ConversationQuery{Cursor: cursor})
+		if err != nil {
+			return "", err
+		}
+		cursor = page.NextCursor
+	}
+	return cursor, nil
+}
+
+func timeShape(ctx context.Context, c *client.Client, name string, q client.ConversationQuery, requests, clients int) (QueueShape, error) {
+	shape := QueueShape{Name: name}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var firstErr error
+	next := make(chan struct{}, requests)
+	for range requests {
+		next <- struct{}{}
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for range next {
+				t := time.Now()
+				page, err := c.Conversations(ctx, q)
+				d := time.Since(t)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				lat = append(lat, d)
+				shape.Rows = len(page.Conversations)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	shape.P50, shape.P99 = percentile(lat, 50), percentile(lat, 99)
+	return shape, firstErr
+}
