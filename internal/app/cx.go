@@ -47,6 +47,7 @@ func (a *App) buildCX(rules conversation.Rules) error {
 	cw := a.Settings.Chatwoot
 	c.receiver = ingest.NewReceiver(a.DB, a.Clock, ingest.ReceiverConfig{Secret: cw.WebhookSecret, Token: cw.WebhookToken},
 		a.Registry, a.Logger, c.projector.Wake)
+	c.projector.YieldTo(c.receiver.Busy)
 	var actionsAPI conversation.ChatwootActions
 	if cw.Configured() {
 		client, err := chatwoot.NewClient(chatwoot.Config{BaseURL: cw.BaseURL, Token: cw.APIToken, AccountID: cw.AccountID,

@@ -54,18 +54,9 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalidPayload 
 // delivery for inspection. Raw (and the raw values inside the Event) is a
 // copy: the caller may reuse body.
 func DecodeEvent(body []byte) (Event, error) {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || !json.Valid(trimmed) {
-		return Event{}, &MalformedError{Reason: "not JSON"}
-	}
-	raw := append(json.RawMessage(nil), trimmed...)
-	fields, ok := members(raw)
-	if !ok {
-		return Event{}, &MalformedError{Reason: "not a JSON object"}
-	}
-	name, err := toString(fields.get("event"), false)
-	if err != nil || strings.TrimSpace(name) == "" {
-		return Event{}, &MalformedError{Reason: "no event name"}
+	raw, fields, name, err := envelope(body)
+	if err != nil {
+		return Event{}, err
 	}
 	ev := Event{Name: name, Raw: raw}
 	top := obj{fields: fields, err: &err}
@@ -74,6 +65,33 @@ func DecodeEvent(body []byte) (Event, error) {
 		return Event{Name: ev.Name, Raw: ev.Raw}, err
 	}
 	return ev, nil
+}
+
+// EventName checks that body is a JSON object with an event name, and
+// returns the name, without decoding the rest: what a receiver needs before
+// it acknowledges a delivery that carries its own id. Its errors are
+// DecodeEvent's *MalformedError.
+func EventName(body []byte) (string, error) {
+	_, _, name, err := envelope(body)
+	return name, err
+}
+
+// envelope validates body and reads its top-level members and event name.
+func envelope(body []byte) (json.RawMessage, fieldList, string, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || !json.Valid(trimmed) {
+		return nil, nil, "", &MalformedError{Reason: "not JSON"}
+	}
+	raw := append(json.RawMessage(nil), trimmed...)
+	fields, ok := members(raw)
+	if !ok {
+		return nil, nil, "", &MalformedError{Reason: "not a JSON object"}
+	}
+	name, err := toString(fields.get("event"), false)
+	if err != nil || strings.TrimSpace(name) == "" {
+		return nil, nil, "", &MalformedError{Reason: "no event name"}
+	}
+	return raw, fields, name, nil
 }
 
 func decodeEventBody(ev *Event, top obj) {

@@ -12,14 +12,29 @@ import (
 )
 
 func newBench(e *env) *cobra.Command {
+	var cpuProfile string
+	var stopProfile func()
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Run a named benchmark in-process and print its figures",
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if e.envErr != nil || cpuProfile == "" {
+				return e.envErr
+			}
+			var err error
+			stopProfile, err = startCPUProfile(cpuProfile)
+			return err
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if stopProfile != nil {
+				stopProfile()
+			}
+		},
 	}
+	cmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	var o bench.DecisionsOptions
 	var engines []string
 	var asJSON bool
-	var cpuProfile string
 	decisions := &cobra.Command{
 		Use:   "decisions",
 		Short: "Decision Log appends per second through the API, and verify time",
@@ -32,13 +47,6 @@ entries <= 5 s.`,
   hotdash bench decisions --engine postgres --postgres-url postgres://postgres@127.0.0.1/postgres?sslmode=disable --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cpuProfile != "" {
-				stop, err := startCPUProfile(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer stop()
-			}
 			var results []bench.DecisionsResult
 			for _, engine := range engines {
 				o.Engine = engine
@@ -67,7 +75,6 @@ entries <= 5 s.`,
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to append")
 	f.IntVar(&o.VerifyEntries, "verify-entries", 1_000_000, "entries in the log when verify is timed (0 skips it)")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e))
 	return cmd
 }

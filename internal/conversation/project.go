@@ -161,18 +161,19 @@ func (p *Projection) applySnapshot(ctx context.Context, tx *sql.Tx, ev chatwoot.
 		if err := p.addStatus(ctx, tx, id, c.Status, firstNonZero(c.CreatedAt, updated)); err != nil {
 			return id, true, err
 		}
+		lastStatus = c.Status
 	case err != nil:
 		return 0, false, fmt.Errorf("find conversation %d: %w", c.DisplayID, err)
 	case updated.Before(stored.UTC()):
 		// An older snapshot, delivered late: its status change (if it
 		// names one) still belongs in the history.
-		return id, false, p.recordStatusChange(ctx, tx, id, ev, c, updated)
+		return id, false, p.recordStatusChange(ctx, tx, id, ev, c, updated, "")
 	default:
 		if err := p.update(ctx, tx, id, c, updated, now); err != nil {
 			return id, false, err
 		}
 	}
-	if err := p.recordStatusChange(ctx, tx, id, ev, c, updated); err != nil {
+	if err := p.recordStatusChange(ctx, tx, id, ev, c, updated, lastStatus); err != nil {
 		return id, true, err
 	}
 	if err := p.confirmActions(ctx, tx, id, now); err != nil {
@@ -249,12 +250,17 @@ func fields(c chatwoot.Conversation) snapshotFields {
 
 // recordStatusChange adds the snapshot's status to the history when the
 // event says the status changed, or when it differs from the latest known.
-func (p *Projection) recordStatusChange(ctx context.Context, tx *sql.Tx, id int64, ev chatwoot.Event, c chatwoot.Conversation, at time.Time) error {
+// current is the status the conversation row held before this snapshot
+// ("" when unknown): when the snapshot repeats it, nothing changed.
+func (p *Projection) recordStatusChange(ctx context.Context, tx *sql.Tx, id int64, ev chatwoot.Event, c chatwoot.Conversation, at time.Time, current string) error {
 	if ch, ok := ev.Changed["status"]; ok {
 		var s string
 		if json.Unmarshal(ch.Current, &s) == nil && s != "" {
 			return p.addStatus(ctx, tx, id, s, at)
 		}
+	}
+	if current != "" && c.Status == current {
+		return nil
 	}
 	var last string
 	err := p.stmts.In(ctx, tx, qLastStatus).QueryRowContext(ctx, id).Scan(&last)

@@ -67,3 +67,31 @@ func TestStoredEventsBecomeConversations(t *testing.T) {
 		}
 	})
 }
+
+// TestAnEventWhoseFieldsDoNotDecodeIsKeptAndSetAside covers a delivery that
+// is a valid Chatwoot envelope but carries a field of the wrong type: it is
+// acknowledged and stored (nothing is lost), and the projector sets it aside
+// with the reason instead of failing the events after it.
+func TestAnEventWhoseFieldsDoNotDecodeIsKeptAndSetAside(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	e := serve(t, db, ingest.ReceiverConfig{Secret: secret})
+	p, q := newProjector(t, db, clock.NewManual(t0))
+	odd := []byte(`{"event":"message_created","id":77,"message_type":"incoming","created_at":1790000000,"conversation":{"id":"not a number"}}`)
+	if status, outcome := e.send(t, signed(odd, "odd", t0)); status != 200 || outcome != "stored" {
+		t.Fatalf("%d %s", status, outcome)
+	}
+	good := fixture(t, "composed_message_created_incoming.json")
+	if status, _ := e.send(t, signed(good, "good", t0)); status != 200 {
+		t.Fatal(status)
+	}
+	if err := p.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var reason string
+	if err := db.Read.QueryRow(`SELECT error FROM chatwoot_events WHERE dedupe_key = 'delivery:odd'`).Scan(&reason); err != nil || reason == "" {
+		t.Fatalf("the odd event was not set aside with a reason (%q, %v)", reason, err)
+	}
+	if n, err := q.Count(context.Background(), conversation.Filter{Statuses: conversation.Statuses()}); err != nil || n != 1 {
+		t.Fatalf("the good event after it was not projected (%d, %v)", n, err)
+	}
+}

@@ -21,12 +21,19 @@ import (
 // projectorLock serialises projection across replicas.
 const projectorLock = "hotdash.ingest.projector"
 
-// projectBatch is how many events one projection transaction takes.
-const projectBatch = 256
+// projectBatch is how many events one projection transaction takes. It is
+// small on purpose: on SQLite the projector and webhook intake share the
+// one write connection, and intake (which a sender is waiting on) gets it
+// between batches. Projection may fall behind in a burst and catch up.
+const projectBatch = 32
 
 // pollEvery is how often the projector looks for events stored by other
 // replicas (its own wake it at once).
 const pollEvery = time.Second
+
+// maxYield bounds how long the projector gives way to busy intake: however
+// heavy the traffic, it still projects a batch at least this often.
+const maxYield = 100 * time.Millisecond
 
 // Folder folds events into conversations and recomputes their SLA state.
 type Folder interface {
@@ -43,6 +50,8 @@ type Projector struct {
 	logger  *slog.Logger
 	changed func(ids []int64, bandChanges int)
 	wake    chan struct{}
+	// yield, when set, says intake is busy and projection should wait.
+	yield func() bool
 
 	projected *prometheus.CounterVec
 	pending   prometheus.GaugeFunc
@@ -70,6 +79,11 @@ func NewProjector(db *store.DB, fold Folder, clk clock.Clock, reg prometheus.Reg
 	reg.MustRegister(p.projected, p.pending)
 	return p
 }
+
+// YieldTo makes the projector give way (up to maxYield at a time) while
+// busy reports true: on SQLite projection and webhook intake share the one
+// write connection, and intake is what senders wait on.
+func (p *Projector) YieldTo(busy func() bool) { p.yield = busy }
 
 // Wake asks the projector to look for new events now.
 func (p *Projector) Wake() {
@@ -99,6 +113,7 @@ func (p *Projector) Run(ctx context.Context) {
 // Drain projects until no stored event is left.
 func (p *Projector) Drain(ctx context.Context) error {
 	for ctx.Err() == nil {
+		p.giveWay(ctx)
 		n, err := p.batch(ctx)
 		if err != nil {
 			return err
@@ -108,6 +123,17 @@ func (p *Projector) Drain(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// giveWay waits while intake is busy, for at most maxYield.
+func (p *Projector) giveWay(ctx context.Context) {
+	if p.yield == nil {
+		return
+	}
+	deadline := time.Now().Add(maxYield)
+	for p.yield() && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // stored is a stored event awaiting projection.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,8 @@ type Receiver struct {
 	inserter *store.Inserter
 	counts   *prometheus.CounterVec
 	last     prometheus.Gauge
+	// waiting counts deliveries being stored right now.
+	waiting atomic.Int64
 }
 
 // Raw is an event as stored.
@@ -128,27 +131,44 @@ func (r *Receiver) receive(w http.ResponseWriter, req *http.Request) (string, st
 	if outcome, err := r.authenticate(req, body); err != nil {
 		return outcome, "", err
 	}
-	ev, err := chatwoot.DecodeEvent(body)
+	name, key, err := identify(req, body)
 	if err != nil {
-		return "malformed", "", httpx.NewError(http.StatusBadRequest, "malformed", "the body is not a Chatwoot event: "+err.Error())
+		return "malformed", name, err
 	}
-	key := strings.TrimSpace(req.Header.Get("X-Chatwoot-Delivery"))
-	if len(key) > 200 {
-		return "malformed", ev.Name, httpx.NewError(http.StatusBadRequest, "malformed", "X-Chatwoot-Delivery is longer than 200 characters")
-	}
-	if key == "" {
-		key = chatwoot.EventKey(ev)
-	} else {
-		key = "delivery:" + key
-	}
-	stored, err := r.Store(req.Context(), Raw{Key: key, Event: ev.Name, Origin: OriginWebhook, Body: body})
+	stored, err := r.Store(req.Context(), Raw{Key: key, Event: name, Origin: OriginWebhook, Body: body})
 	if err != nil {
-		return "error", ev.Name, err
+		return "error", name, err
 	}
 	if !stored {
-		return "duplicate", ev.Name, nil
+		return "duplicate", name, nil
 	}
-	return "stored", ev.Name, nil
+	return "stored", name, nil
+}
+
+// identify returns a delivery's event name and dedupe key. With
+// X-Chatwoot-Delivery it only checks the envelope (a JSON object with an
+// event name): the projector decodes the rest, and sets aside with its
+// reason an event whose fields do not decode, so nothing is lost. Without
+// it the key comes from the decoded event (event, object and time).
+func identify(req *http.Request, body []byte) (string, string, error) {
+	malformed := func(err error) error {
+		return httpx.NewError(http.StatusBadRequest, "malformed", "the body is not a Chatwoot event: "+err.Error())
+	}
+	if id := strings.TrimSpace(req.Header.Get("X-Chatwoot-Delivery")); id != "" {
+		if len(id) > 200 {
+			return "", "", httpx.NewError(http.StatusBadRequest, "malformed", "X-Chatwoot-Delivery is longer than 200 characters")
+		}
+		name, err := chatwoot.EventName(body)
+		if err != nil {
+			return "", "", malformed(err)
+		}
+		return name, "delivery:" + id, nil
+	}
+	ev, err := chatwoot.DecodeEvent(body)
+	if err != nil {
+		return ev.Name, "", malformed(err)
+	}
+	return ev.Name, chatwoot.EventKey(ev), nil
 }
 
 // authenticate checks the signature, or the URL token in unsigned mode.
@@ -180,8 +200,14 @@ func (r *Receiver) Store(ctx context.Context, raw Raw) (bool, error) {
 	if raw.Received.IsZero() {
 		raw.Received = r.clock.Now().UTC().Truncate(time.Microsecond)
 	}
+	r.waiting.Add(1)
+	defer r.waiting.Add(-1)
 	return r.writer.Do(ctx, raw)
 }
+
+// Busy reports whether deliveries are waiting to be stored. The projector
+// gives way to them: a sender is waiting on those, nobody on projection.
+func (r *Receiver) Busy() bool { return r.waiting.Load() > 0 }
 
 // commit stores a batch of events in one transaction.
 func (r *Receiver) commit(batch []Raw) []groupcommit.Result[bool] {
