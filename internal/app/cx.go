@@ -82,4 +82,5 @@ func (a *App) stopCX() {
 // closeCX releases prepared statements once nothing runs.
 func (a *App) closeCX() {
 	a.cx.projection.Close()
+	a.cx.deadlines.Close()
 }

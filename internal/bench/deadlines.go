@@ -102,6 +102,7 @@ func Deadlines(ctx context.Context, o DeadlinesOptions) (DeadlinesResult, error)
 				lateness = append(lateness, now.Sub(ch.Due.Add(-bands.Warning)))
 			}
 		})
+	defer dl.Close()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go dl.Run(runCtx)

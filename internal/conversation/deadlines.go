@@ -43,6 +43,7 @@ type Deadlines struct {
 	logger   *slog.Logger
 	fired    func([]BandChange)
 	nearer   chan struct{}
+	stmts    *store.Statements
 	lateness prometheus.Histogram
 	changes  *prometheus.CounterVec
 }
@@ -51,6 +52,7 @@ type Deadlines struct {
 // committed batch of band changes.
 func NewDeadlines(db *store.DB, bands sla.Bands, clk clock.Clock, reg prometheus.Registerer, logger *slog.Logger, fired func([]BandChange)) *Deadlines {
 	d := &Deadlines{db: db, bands: bands, clock: clk, logger: logger, fired: fired, nearer: make(chan struct{}, 1),
+		stmts: store.NewStatements(db),
 		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "hotdash_sla_band_change_lateness_seconds",
 			Help:    "How long after it was due an SLA band change was recorded.",
@@ -113,8 +115,21 @@ func (d *Deadlines) Next(ctx context.Context) (time.Time, error) {
 	return store.TimeOf(next), nil
 }
 
+const (
+	qDue = `SELECT id, sla_clock, sla_band, sla_due_at, sla_next_at FROM conversations
+		WHERE sla_next_at IS NOT NULL AND sla_next_at <= $1 ORDER BY sla_next_at LIMIT $2`
+	qFire       = `UPDATE conversations SET sla_band = $2, sla_next_at = $3 WHERE id = $1 AND sla_next_at = $4`
+	qBandChange = `INSERT INTO sla_events (conversation_id, clock, band_from, band_to, due_at, at) VALUES ($1, $2, $3, $4, $5, $6)`
+)
+
+// Close releases prepared statements.
+func (d *Deadlines) Close() { d.stmts.Close() }
+
 // FireDue records every band change due by now and returns how many.
 func (d *Deadlines) FireDue(ctx context.Context) (int, error) {
+	if err := d.stmts.Prepare(ctx, qDue, qFire, qBandChange); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		now := d.clock.Now().UTC()
@@ -146,8 +161,7 @@ type dueRow struct {
 }
 
 func (d *Deadlines) fireBatch(ctx context.Context, tx *sql.Tx, now time.Time) ([]BandChange, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, sla_clock, sla_band, sla_due_at, sla_next_at FROM conversations
-		WHERE sla_next_at IS NOT NULL AND sla_next_at <= $1 ORDER BY sla_next_at LIMIT $2`, now, fireBatch)
+	rows, err := d.stmts.In(ctx, tx, qDue).QueryContext(ctx, now, fireBatch)
 	if err != nil {
 		return nil, fmt.Errorf("read due deadlines: %w", err)
 	}
@@ -185,8 +199,7 @@ func (d *Deadlines) fireBatch(ctx context.Context, tx *sql.Tx, now time.Time) ([
 func (d *Deadlines) fire(ctx context.Context, tx *sql.Tx, r dueRow, now time.Time) (BandChange, bool, error) {
 	band := d.bands.Band(r.due, now).String()
 	next := roundUp(d.bands.NextChange(r.due, now))
-	res, err := tx.ExecContext(ctx, `UPDATE conversations SET sla_band = $2, sla_next_at = $3 WHERE id = $1 AND sla_next_at = $4`,
-		r.id, band, store.NullTime(next), r.nextAt)
+	res, err := d.stmts.In(ctx, tx, qFire).ExecContext(ctx, r.id, band, store.NullTime(next), r.nextAt)
 	if err != nil {
 		return BandChange{}, false, fmt.Errorf("fire deadline of conversation %d: %w", r.id, err)
 	}
@@ -194,7 +207,7 @@ func (d *Deadlines) fire(ctx context.Context, tx *sql.Tx, r dueRow, now time.Tim
 		return BandChange{}, false, nil
 	}
 	ch := BandChange{ConversationID: r.id, Clock: r.clock, From: r.band, To: band, Due: r.due, At: now}
-	if err := recordBandChange(ctx, tx, ch); err != nil {
+	if err := recordBandChange(ctx, d.stmts.In(ctx, tx, qBandChange), ch); err != nil {
 		return BandChange{}, false, err
 	}
 	d.lateness.Observe(now.Sub(r.nextAt).Seconds())
@@ -202,9 +215,9 @@ func (d *Deadlines) fire(ctx context.Context, tx *sql.Tx, r dueRow, now time.Tim
 	return ch, true, nil
 }
 
-func recordBandChange(ctx context.Context, tx *sql.Tx, ch BandChange) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO sla_events (conversation_id, clock, band_from, band_to, due_at, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		ch.ConversationID, ch.Clock, ch.From, ch.To, store.NullTime(ch.Due), ch.At.UTC().Truncate(time.Microsecond))
+// recordBandChange inserts ch with st, the prepared qBandChange.
+func recordBandChange(ctx context.Context, st *sql.Stmt, ch BandChange) error {
+	_, err := st.ExecContext(ctx, ch.ConversationID, ch.Clock, ch.From, ch.To, store.NullTime(ch.Due), ch.At.UTC().Truncate(time.Microsecond))
 	if err != nil {
 		return fmt.Errorf("record SLA band change: %w", err)
 	}

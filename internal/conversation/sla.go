@@ -74,7 +74,7 @@ func (p *Projection) recompute(ctx context.Context, tx *sql.Tx, id int64, now ti
 	if s.Band == band {
 		return false, nil
 	}
-	return true, recordBandChange(ctx, tx, BandChange{ConversationID: id, Clock: s.Clock, From: band, To: s.Band, Due: s.Due, At: now})
+	return true, recordBandChange(ctx, p.stmts.In(ctx, tx, qBandChange), BandChange{ConversationID: id, Clock: s.Clock, From: band, To: s.Band, Due: s.Due, At: now})
 }
 
 // history reads what the SLA clocks depend on: public messages and status

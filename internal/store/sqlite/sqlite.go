@@ -68,10 +68,14 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_time_format", "sqlite")
+	// SQLite's default page cache is 2 MB: with a million conversations every
+	// index lookup would read pages from the OS. Negative sizes are KiB.
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", "cache_size(-16384)")
 	} else {
 		q.Set("_txlock", "immediate")
+		q.Add("_pragma", "cache_size(-65536)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
