@@ -57,18 +57,20 @@ func Queue(ctx context.Context, o QueueOptions) (QueueResult, error) {
 	now := time.Now().UTC()
 	channels := []string{"email", "web", "whatsapp", "sms", "api"}
 	bands := []string{"ok", "ok", "ok", "warning", "urgent", "breached"}
+	// Independent dimensions (different strides), so no filter combination
+	// is empty by accident.
 	err = seedConversations(ctx, a.DB, o.Conversations, 0, now, func(i int) seeded {
-		s := seeded{channel: channels[i%len(channels)], labels: "[]", assignee: int64(i % 21)}
+		s := seeded{channel: channels[(i/10)%len(channels)], labels: "[]", assignee: int64((i / 11) % 21)}
 		switch {
 		case i%10 < 7:
 			s.status = "resolved"
 		case i%10 == 7:
 			s.status = "pending"
 		default:
-			s.status, s.clock, s.band = "open", "first_response", bands[i%len(bands)]
-			s.due = now.Add(time.Duration(i%7200-600) * time.Second).Truncate(time.Microsecond)
+			s.status, s.clock, s.band = "open", "first_response", bands[(i/3)%len(bands)]
+			s.due = now.Add(time.Duration((i/2)%7200-600) * time.Second).Truncate(time.Microsecond)
 		}
-		switch i % 17 {
+		switch (i / 7) % 17 {
 		case 0:
 			s.labels = `["vip"]`
 		case 1:
@@ -102,6 +104,7 @@ func Queue(ctx context.Context, o QueueOptions) (QueueResult, error) {
 		{"escalated", client.ConversationQuery{Escalated: true}},
 		{"status=all", client.ConversationQuery{Statuses: []string{"all"}}},
 		{"contact search", client.ConversationQuery{Text: "customer 4242"}},
+		{"search by email", client.ConversationQuery{Text: "c99@exa"}},
 	}
 	for _, s := range shapes {
 		_, _ = fmt.Fprintf(progress, "%s: %s…\n", o.Engine, s.name)

@@ -302,3 +302,21 @@ func TestEventsStampedAheadOfOurClockStillCount(t *testing.T) {
 		t.Fatalf("a snooze stamped 3 s ahead of our clock left clock %q running", c.SLA.Clock)
 	}
 }
+
+func TestSearchMatchesTheStartOfNameOrEmailOnEveryEngine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		w := newWorld(t, db)
+		w.apply(message(1, 11, "incoming", false, t0, "hi", "contact")) // contact: Maria <b>Gonzalez</b>, maria@example.com
+		ctx := context.Background()
+		cases := map[string]int{
+			"maria": 1, "MARIA <b>": 1, "maria@ex": 1, "#11": 1, "11": 1,
+			"gonzalez": 0, "%": 0, "_aria": 0, "example.com": 0,
+		}
+		for text, want := range cases {
+			n, err := w.queue.Count(ctx, conversation.Filter{Text: text})
+			if err != nil || n != want {
+				t.Errorf("search %q: %d (%v), want %d", text, n, err, want)
+			}
+		}
+	})
+}

@@ -39,7 +39,8 @@ type Filter struct {
 	TeamID   int64
 	// Assignee is an agent id, or Unassigned.
 	Assignee int64
-	// Text matches the contact's name or email, or the display id.
+	// Text matches the start of the contact's name or email (ignoring
+	// case), or the display id.
 	Text string
 	// Escalated keeps conversations that breached or carry the
 	// "escalation" label.
@@ -102,7 +103,7 @@ func (q *Queue) List(ctx context.Context, f Filter, p Page) ([]Conversation, str
 }
 
 func (q *Queue) dated(ctx context.Context, f Filter, cur cursor, n int) ([]Conversation, error) {
-	where, args := f.where()
+	where, args := f.where(q.db)
 	where = append(where, "sla_due_at IS NOT NULL")
 	if cur.set {
 		args = append(args, cur.due, cur.id)
@@ -113,7 +114,7 @@ func (q *Queue) dated(ctx context.Context, f Filter, cur cursor, n int) ([]Conve
 }
 
 func (q *Queue) undated(ctx context.Context, f Filter, cur cursor, n int) ([]Conversation, error) {
-	where, args := f.where()
+	where, args := f.where(q.db)
 	where = append(where, "sla_due_at IS NULL")
 	if cur.set {
 		args = append(args, cur.id)
@@ -125,7 +126,7 @@ func (q *Queue) undated(ctx context.Context, f Filter, cur cursor, n int) ([]Con
 
 // Count returns how many conversations match f.
 func (q *Queue) Count(ctx context.Context, f Filter) (int, error) {
-	where, args := f.where()
+	where, args := f.where(q.db)
 	var n int
 	if err := q.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM conversations`+clause(where), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count conversations: %w", err)
@@ -256,7 +257,7 @@ func scanConversation(rows *sql.Rows) (Conversation, error) {
 	return c, nil
 }
 
-func (f Filter) where() ([]string, []any) {
+func (f Filter) where(d store.Dialect) ([]string, []any) {
 	var where []string
 	var args []any
 	bind := func(v any) string {
@@ -299,8 +300,11 @@ func (f Filter) where() ([]string, []any) {
 	if f.Escalated {
 		where = append(where, "(sla_band = 'breached' OR labels LIKE "+bind(labelPattern("escalation"))+` ESCAPE '\')`)
 	}
-	if t := strings.TrimSpace(strings.TrimPrefix(f.Text, "#")); t != "" {
-		cond := "lower(contact_name) LIKE " + bind(likeAnywhere(t)) + ` ESCAPE '\' OR lower(contact_email) LIKE ` + bind(likeAnywhere(t)) + ` ESCAPE '\'`
+	if t := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(f.Text, "#"))); t != "" {
+		// A prefix of the contact's name or email (what people type),
+		// served by the indexes on lower(...), or a display id.
+		ph := bind(d.PrefixArg(t))
+		cond := d.HasPrefix("lower(contact_name)", ph) + " OR " + d.HasPrefix("lower(contact_email)", ph)
 		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
 			cond += " OR display_id = " + bind(n)
 		}
@@ -323,8 +327,6 @@ func labelPattern(label string) string {
 	b, _ := json.Marshal(label)
 	return "%" + escapeLike(string(b)) + "%"
 }
-
-func likeAnywhere(s string) string { return "%" + escapeLike(strings.ToLower(s)) + "%" }
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

@@ -50,6 +50,11 @@ type Dialect interface {
 	// transaction ends (" FOR UPDATE"), or "" where a write transaction
 	// already excludes every other writer (SQLite).
 	ForUpdate() string
+	// HasPrefix is a condition true when the text expression expr starts
+	// with the parameter placeholder's value, written so that an index on
+	// expr can serve it; PrefixArg turns the prefix into that parameter.
+	HasPrefix(expr, placeholder string) string
+	PrefixArg(prefix string) string
 	// LockTx takes a lock named key that is held until tx ends, serialising
 	// writers across every process that shares the database.
 	LockTx(ctx context.Context, tx *sql.Tx, key string) error

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -98,6 +99,15 @@ func (*dialect) IsUniqueViolation(err error) bool {
 }
 
 func (*dialect) ForUpdate() string { return " FOR UPDATE" }
+
+// HasPrefix is LIKE 'p%': a text_pattern_ops index serves it whatever the
+// database's collation (a range would not).
+func (*dialect) HasPrefix(expr, ph string) string { return expr + " LIKE " + ph }
+
+// PrefixArg escapes LIKE's wildcards in p and appends %.
+func (*dialect) PrefixArg(p string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(p) + "%"
+}
 
 func (*dialect) LockTx(ctx context.Context, tx *sql.Tx, key string) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key); err != nil {

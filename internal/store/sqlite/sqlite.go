@@ -98,6 +98,15 @@ func (dialect) IsUniqueViolation(err error) bool {
 // already exclude every other writer.
 func (dialect) ForUpdate() string { return "" }
 
+// HasPrefix is a range: SQLite compares text byte by byte, and no UTF-8
+// sequence sorts after U+10FFFF.
+func (dialect) HasPrefix(expr, ph string) string {
+	return "(" + expr + " >= " + ph + " AND " + expr + " < " + ph + " || char(1114111))"
+}
+
+// PrefixArg is the prefix itself.
+func (dialect) PrefixArg(p string) string { return p }
+
 // LockTx is a no-op: SQLite transactions begin IMMEDIATE and so already hold
 // the database's only write lock.
 func (dialect) LockTx(context.Context, *sql.Tx, string) error { return nil }

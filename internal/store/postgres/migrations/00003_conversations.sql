@@ -55,6 +55,9 @@ CREATE TABLE conversations (
 CREATE INDEX conversations_sla_next_at ON conversations (sla_next_at) WHERE sla_next_at IS NOT NULL;
 CREATE INDEX conversations_due ON conversations (sla_due_at, id) WHERE sla_due_at IS NOT NULL;
 CREATE INDEX conversations_status ON conversations (status, id);
+CREATE INDEX conversations_channel_due ON conversations (channel, sla_due_at, id) WHERE sla_due_at IS NOT NULL;
+CREATE INDEX conversations_contact_name ON conversations (lower(contact_name) text_pattern_ops);
+CREATE INDEX conversations_contact_email ON conversations (lower(contact_email) text_pattern_ops);
 CREATE INDEX conversations_band ON conversations (sla_band, sla_due_at);
 CREATE INDEX conversations_last_activity ON conversations (last_activity_at);
 
