@@ -202,3 +202,36 @@ func (c *Client) Actions(ctx context.Context, id int64) ([]Action, error) {
 	err := c.do(ctx, http.MethodGet, "/api/v1/conversations/"+strconv.FormatInt(id, 10)+"/actions", nil, nil, "", &out)
 	return out.Actions, err
 }
+
+// ChatwootStatus is how HotDash's link to Chatwoot is doing.
+type ChatwootStatus struct {
+	// Configured says whether HotDash can call Chatwoot's API.
+	Configured bool `json:"configured"`
+	DryRun     bool `json:"dry_run"`
+	// WebhooksConfigured says whether the webhook endpoint can
+	// authenticate deliveries.
+	WebhooksConfigured bool       `json:"webhooks_configured"`
+	LastWebhookAt      *time.Time `json:"last_webhook_at"`
+	// PendingEvents are stored but not yet folded into conversations.
+	PendingEvents int `json:"pending_events"`
+	// LastGoodSyncAt is when the last successful reconciliation started.
+	LastGoodSyncAt *time.Time `json:"last_good_sync_at"`
+	Syncs          []Sync     `json:"syncs"`
+}
+
+// Sync is one reconciliation run.
+type Sync struct {
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	Since      *time.Time `json:"since"`
+	Fetched    int        `json:"fetched"`
+	Repaired   int        `json:"repaired"`
+	Error      string     `json:"error,omitempty"`
+}
+
+// ChatwootStatus returns the state of the link to Chatwoot.
+func (c *Client) ChatwootStatus(ctx context.Context) (ChatwootStatus, error) {
+	var out ChatwootStatus
+	err := c.do(ctx, http.MethodGet, "/api/v1/chatwoot/status", nil, nil, "", &out)
+	return out, err
+}

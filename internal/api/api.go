@@ -27,8 +27,10 @@ type Deps struct {
 	Actions       *conversation.Actions
 	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
 	ChatwootBaseURL string
-	Clock           clock.Clock
-	Logger          *slog.Logger
+	// Chatwoot says how the link to Chatwoot is configured.
+	Chatwoot ChatwootLink
+	Clock    clock.Clock
+	Logger   *slog.Logger
 }
 
 // API holds the handlers.
@@ -47,6 +49,7 @@ func (a *API) Register(r *httpx.Router) {
 	r.API("GET /api/v1/decisions/{id}", auth.ReadDecisions, a.getDecision)
 	r.API("GET /api/v1/decisions/export", auth.ReadDecisions, a.exportDecisions)
 	r.API("GET /api/v1/decisions/verify", auth.VerifyDecisions, a.verifyDecisions)
+	r.API("GET /api/v1/chatwoot/status", auth.ReadConversations, a.chatwootStatus)
 	r.API("GET /api/v1/conversations", auth.ReadConversations, a.listConversations)
 	r.API("GET /api/v1/conversations/{id}", auth.ReadConversations, a.getConversation)
 	r.API("GET /api/v1/conversations/{id}/actions", auth.ReadConversations, a.listActions)

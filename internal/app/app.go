@@ -154,6 +154,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.web, err = web.New(web.Deps{
 		Settings: a.Settings, Clock: a.Clock, Logger: a.Logger,
 		Auth: a.Auth, Decisions: a.Decisions, Events: a.Events, TopicDecisions: TopicDecisions,
+		Conversations: a.cx.queue, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
+		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 	})
 	if err != nil {
 		return err
@@ -172,7 +174,9 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger}).Register(r)
+		ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
+			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
 	a.web.Register(r)
 }
 

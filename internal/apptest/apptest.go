@@ -32,6 +32,9 @@ type Options struct {
 	Engine string
 	Clock  clock.Clock
 	Policy *config.Policy
+	// Settings, if set, adjusts the settings before the app is built
+	// (a Chatwoot webhook secret, an account id).
+	Settings func(*config.Settings)
 }
 
 // App is a running server and what a test needs around it.
@@ -62,6 +65,9 @@ func StartIn(t testing.TB, o Options, dataDir string) *App {
 	s.DataDir = dataDir
 	if o.Engine == "postgres" {
 		s.DatabaseURL = storetest.PostgresURL(t)
+	}
+	if o.Settings != nil {
+		o.Settings(&s)
 	}
 	policy := config.DefaultPolicy()
 	if o.Policy != nil {

@@ -39,15 +39,28 @@ type tileEntry struct {
 // dashboardPage is the home page.
 type dashboardPage struct {
 	Tile decisionTile
+	// CX holds the CX Escalations and SLA tiles; nil for those who may not
+	// read conversations.
+	CX *cxTiles
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	started := time.Now()
 	tile, err := h.loadDecisionTile(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: dashboardPage{Tile: tile}})
+	p := dashboardPage{Tile: tile}
+	if canReadConversations(r.Context()) {
+		cx, err := h.loadCXTiles(r.Context(), started)
+		if err != nil {
+			h.fail(w, r, errCX(err))
+			return
+		}
+		p.CX = &cx
+	}
+	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }
 
 // loadDecisionTile reads the Decision Log tile's figures and lists.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hotdash/hotdash/internal/api"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/validation"
 )
 
@@ -21,8 +22,12 @@ func filterKeys() []string {
 	return []string{"scope", "actor", "action", "severity", "q", "from", "to", "open", "overdue"}
 }
 
-// idSearch matches a search for a decision by its id ("42" or "#42").
-var idSearch = regexp.MustCompile(`^#?([0-9]{1,18})$`)
+// idSearch matches a search for a decision by its id ("42"), and
+// conversationSearch one for a conversation by its Chatwoot number ("#42").
+var (
+	idSearch           = regexp.MustCompile(`^([0-9]{1,18})$`)
+	conversationSearch = regexp.MustCompile(`^#\s*([0-9]{1,18})$`)
+)
 
 // decisionsPage is the Decision Log listing.
 type decisionsPage struct {
@@ -51,8 +56,7 @@ type listEntry struct {
 
 func (h *Handler) decisions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if m := idSearch.FindStringSubmatch(strings.TrimSpace(q.Get("q"))); m != nil && q.Get("go") == "1" {
-		seeOther(w, r, "/decisions/"+m[1])
+	if q.Get("go") == "1" && h.headerSearch(w, r, strings.TrimSpace(q.Get("q"))) {
 		return
 	}
 	p := decisionsPage{Filter: filterValues(q), Scopes: decisionlog.Scopes(), Severities: decisionlog.Severities()}
@@ -198,4 +202,30 @@ func query(v url.Values) string {
 		return ""
 	}
 	return "?" + v.Encode()
+}
+
+// headerSearch opens what the header's search box names, and reports
+// whether it answered: "42" opens decision #42; "#42" opens the
+// conversation Chatwoot numbers 42 (in the configured account), or, when
+// HotDash has none, the queue searching for it. Anything else is a search
+// of the Decision Log.
+func (h *Handler) headerSearch(w http.ResponseWriter, r *http.Request, text string) bool {
+	if m := conversationSearch.FindStringSubmatch(text); m != nil && canReadConversations(r.Context()) {
+		display, _ := strconv.ParseInt(m[1], 10, 64)
+		c, err := h.Conversations.ByDisplayID(r.Context(), h.ChatwootAccountID, display)
+		switch {
+		case err == nil:
+			seeOther(w, r, conversationURL(c.ID))
+		case errors.Is(err, store.ErrNotFound):
+			seeOther(w, r, "/queue?"+url.Values{"q": {"#" + m[1]}, "status": {"all"}}.Encode())
+		default:
+			h.fail(w, r, err)
+		}
+		return true
+	}
+	if m := idSearch.FindStringSubmatch(text); m != nil {
+		seeOther(w, r, "/decisions/"+m[1])
+		return true
+	}
+	return false
 }

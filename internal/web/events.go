@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,13 +20,49 @@ const (
 	minRenderGap = 300 * time.Millisecond
 )
 
-// tileEvent is the SSE event name the dashboard's tile body swaps in.
-const tileEvent = "decision-tile"
+// Names of the SSE events the pages swap in.
+const (
+	tileEvent         = "decision-tile"
+	escalationsEvent  = "cx-escalations-tile"
+	slaEvent          = "sla-tile"
+	queueResultsEvent = "queue-results"
+)
 
-// dashboardEvents streams the Decision Log tile as server-sent events: once
-// on connect (so a page that missed an update while connecting catches up),
-// then after every append, at most once per minRenderGap.
+// renderFunc renders the events a stream sends for the topics that changed
+// (changed is nil on connect: everything), from data read after since (the
+// latest wake-up it covers). A part that fails to render is logged and left
+// out, so the page keeps what it shows until the next one.
+type renderFunc func(ctx context.Context, changed map[string]bool, since time.Time) []byte
+
+// dashboardEvents streams the dashboard's tiles as server-sent events: all
+// of them on connect (so a page that missed an update while connecting
+// catches up), then each tile after a change to what it shows, at most once
+// per minRenderGap. The CX tiles are only for those who may read
+// conversations.
 func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
+	topics := []string{h.TopicDecisions}
+	cx := canReadConversations(r.Context())
+	if cx {
+		topics = append(topics, h.TopicConversations, h.TopicSLA)
+	}
+	h.serveStream(w, r, topics, func(ctx context.Context, changed map[string]bool, since time.Time) []byte {
+		var out []byte
+		if changed == nil || changed[h.TopicDecisions] {
+			body, err := h.renderTile(ctx)
+			if logRenderError(ctx, "decision tile", err) {
+				out = append(out, sseEvent(tileEvent, body)...)
+			}
+		}
+		if cx && (changed == nil || changed[h.TopicConversations] || changed[h.TopicSLA]) {
+			out = append(out, h.renderCXEvents(ctx, since)...)
+		}
+		return out
+	})
+}
+
+// serveStream runs one client's live stream until the client leaves or the
+// handler shuts down.
+func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, topics []string, render renderFunc) {
 	rc := http.NewResponseController(w)
 	// The server's read and write timeouts are for ordinary requests; a
 	// stream lives until the client leaves or the server shuts down.
@@ -34,15 +71,15 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = rc.SetReadDeadline(time.Time{})
-	sub := h.Events.Subscribe(h.TopicDecisions)
+	sub := h.Events.Subscribe(topics...)
 	defer sub.Close()
 
 	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	s := &stream{h: h, w: w, rc: rc, r: r}
-	if s.comment("connected") != nil || s.sendTile() != nil {
+	s := &stream{h: h, w: w, rc: rc, r: r, render: render, woken: time.Now()}
+	if s.comment("connected") != nil || s.send(nil) != nil {
 		return
 	}
 	s.loop(sub.Ready(), sub.Take)
@@ -50,18 +87,23 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 
 // stream is one client's live connection.
 type stream struct {
-	h    *Handler
-	w    io.Writer
-	rc   *http.ResponseController
-	r    *http.Request
-	last time.Time
+	h      *Handler
+	w      io.Writer
+	rc     *http.ResponseController
+	r      *http.Request
+	render renderFunc
+	last   time.Time
+	// woken is when the latest wake-up not yet rendered arrived.
+	woken time.Time
 }
 
 // loop waits for wake-ups and keepalive ticks until the client goes away or
-// the handler shuts down.
+// the handler shuts down. Topics that arrive while a throttled render waits
+// are gathered, and that one render covers them all.
 func (s *stream) loop(ready <-chan struct{}, take func() []string) {
 	keepalive := time.NewTicker(keepaliveEvery)
 	defer keepalive.Stop()
+	changed := map[string]bool{}
 	var pending <-chan time.Time // armed while a throttled render waits
 	for {
 		var err error
@@ -73,7 +115,10 @@ func (s *stream) loop(ready <-chan struct{}, take func() []string) {
 		case <-keepalive.C:
 			err = s.comment("keepalive")
 		case <-ready:
-			take()
+			s.woken = time.Now()
+			for _, t := range take() {
+				changed[t] = true
+			}
 			if pending != nil {
 				continue // the armed render will show this too
 			}
@@ -81,10 +126,12 @@ func (s *stream) loop(ready <-chan struct{}, take func() []string) {
 				pending = time.After(wait)
 				continue
 			}
-			err = s.sendTile()
+			err = s.send(changed)
+			clear(changed)
 		case <-pending:
 			pending = nil
-			err = s.sendTile()
+			err = s.send(changed)
+			clear(changed)
 		}
 		if err != nil {
 			return
@@ -92,18 +139,26 @@ func (s *stream) loop(ready <-chan struct{}, take func() []string) {
 	}
 }
 
-// sendTile renders the tile body and sends it as one event. A failed render
-// is logged and skipped: the page keeps what it shows until the next one.
-func (s *stream) sendTile() error {
+// send renders the events for changed (everything when nil) and sends them.
+func (s *stream) send(changed map[string]bool) error {
 	s.last = time.Now()
-	body, err := s.h.renderTile(s.r.Context())
-	if err != nil {
-		if s.r.Context().Err() == nil {
-			httpx.Logger(s.r.Context()).Error("render live decision tile", "error", err)
-		}
+	b := s.render(s.r.Context(), changed, s.woken)
+	if len(b) == 0 {
 		return nil
 	}
-	return s.write(sseEvent(tileEvent, body))
+	return s.write(b)
+}
+
+// logRenderError logs a failed live render (unless the client left) and
+// reports whether the render succeeded.
+func logRenderError(ctx context.Context, what string, err error) bool {
+	if err == nil {
+		return true
+	}
+	if ctx.Err() == nil {
+		httpx.Logger(ctx).Error("render live "+what, "error", err)
+	}
+	return false
 }
 
 func (s *stream) comment(text string) error {

@@ -23,7 +23,13 @@ type sseEvent struct {
 // delivers its events on a channel until the stream ends.
 func (b *browser) openStream(ctx context.Context) (<-chan sseEvent, *http.Response) {
 	b.t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/events/dashboard", nil)
+	return b.openStreamAt(ctx, "/events/dashboard")
+}
+
+// openStreamAt opens the event stream at path as b's signed-in user.
+func (b *browser) openStreamAt(ctx context.Context, path string) (<-chan sseEvent, *http.Response) {
+	b.t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.base+path, nil)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -76,6 +82,17 @@ func next(t *testing.T, ctx context.Context, events <-chan sseEvent) sseEvent {
 	return sseEvent{}
 }
 
+// nextNamed waits for the next event called name, skipping others (the CX
+// tiles the stream also sends).
+func nextNamed(t *testing.T, ctx context.Context, events <-chan sseEvent, name string) sseEvent {
+	t.Helper()
+	for {
+		if ev := next(t, ctx, events); ev.name == name {
+			return ev
+		}
+	}
+}
+
 func TestDashboardStreamsTheTileAfterAppends(t *testing.T) {
 	// Registered before start, so it runs after Stop: Stop must end the
 	// stream itself, or its graceful shutdown times out.
@@ -94,13 +111,13 @@ func TestDashboardStreamsTheTileAfterAppends(t *testing.T) {
 
 	events, resp := b.openStream(ctx)
 	defer resp.Body.Close()
-	first := next(t, ctx, events)
+	first := nextNamed(t, ctx, events, "decision-tile")
 	if first.name != "decision-tile" || !strings.Contains(first.data, "No decisions logged yet") {
 		t.Fatalf("first event %+v, want the tile as it is", first)
 	}
 
 	appendDecision(t, s, decisionlog.Draft{Scope: "ops", Actor: "maria", Action: "Escalate <fast>", Rationale: "r", Severity: "S1", NextAction: "Call back"})
-	ev := next(t, ctx, events)
+	ev := nextNamed(t, ctx, events, "decision-tile")
 	if ev.name != "decision-tile" || !strings.Contains(ev.data, `data-head="1"`) || !strings.Contains(ev.data, "Escalate &lt;fast&gt;") {
 		t.Fatalf("after an append got %+v", ev)
 	}
@@ -113,7 +130,7 @@ func TestDashboardStreamsTheTileAfterAppends(t *testing.T) {
 	}
 	renders := 0
 	for {
-		ev := next(t, ctx, events)
+		ev := nextNamed(t, ctx, events, "decision-tile")
 		renders++
 		if strings.Contains(ev.data, `data-head="11"`) {
 			break

@@ -36,6 +36,14 @@ func (v view) CanManageTokens() bool { return v.SignedIn && v.User.Can(auth.Mana
 // CanWrite reports whether the user may log decisions.
 func (v view) CanWrite() bool { return v.SignedIn && v.User.Can(auth.WriteDecisions) }
 
+// CanReadDecisions reports whether the navigation links the dashboard and
+// the Decision Log.
+func (v view) CanReadDecisions() bool { return v.SignedIn && v.User.Can(auth.ReadDecisions) }
+
+// CanReadConversations reports whether the navigation links the queue and
+// the dashboard shows the CX tiles.
+func (v view) CanReadConversations() bool { return v.SignedIn && v.User.Can(auth.ReadConversations) }
+
 // UserLabel is how the header names the signed-in user.
 func (v view) UserLabel() string {
 	if v.User.DisplayName != "" {

@@ -15,15 +15,19 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/httpx"
+	"github.com/hotdash/hotdash/internal/sla"
 )
 
 //go:embed templates static
@@ -39,6 +43,21 @@ type Deps struct {
 	Events    *events.Broker
 	// TopicDecisions is the live-update topic the Decision Log publishes.
 	TopicDecisions string
+
+	// Conversations reads the CX queue.
+	Conversations *conversation.Queue
+	// ChatwootBaseURL links conversations into Chatwoot ("" hides the
+	// link); ChatwootAccountID is the account "#42" in the header search
+	// looks in.
+	ChatwootBaseURL   string
+	ChatwootAccountID int64
+	// TopicConversations and TopicSLA are the live-update topics of the
+	// projection (a conversation changed) and the deadline loop (an SLA
+	// band changed).
+	TopicConversations string
+	TopicSLA           string
+	// Bands are the SLA band thresholds, for the SLA tile's explanation.
+	Bands sla.Bands
 }
 
 // Handler serves the pages.
@@ -55,6 +74,9 @@ type Handler struct {
 	mu       sync.Mutex
 	closing  chan struct{}
 	isClosed bool
+
+	// cx shares the CX tiles' figures between live streams.
+	cx cxCache
 }
 
 // New parses the templates and fingerprints the static files.
@@ -131,6 +153,15 @@ func (h *Handler) funcs() template.FuncMap {
 		"prettyJSON":  prettyJSON,
 		"linkable":    linkable,
 		"decisionURL": decisionURL,
+
+		"conversationURL": conversationURL,
+		"clockName":       clockName,
+		"clockState":      clockState,
+		"duration":        durationText,
+		"dueText":         func(t time.Time) string { return dueText(t, h.Clock.Now()) },
+		"senderLabel":     senderLabel,
+		"statusLabel":     statusLabel,
+		"hasLabel":        slices.Contains[[]string],
 	}
 }
 
@@ -145,6 +176,9 @@ func (h *Handler) Register(r *httpx.Router) {
 	r.Page("POST /setup", auth.Public, h.setup)
 	r.Page("GET /{$}", auth.ReadDecisions, h.dashboard)
 	r.Page("GET /events/dashboard", auth.ReadDecisions, h.dashboardEvents)
+	r.Page("GET /queue", auth.ReadConversations, h.queue)
+	r.Page("GET /events/queue", auth.ReadConversations, h.queueEvents)
+	r.Page("GET /conversations/{id}", auth.ReadConversations, h.conversation)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)

@@ -1,6 +1,7 @@
-// HotDash page behaviour: relative times, keyboard shortcuts, the shortcuts
-// dialog, the time zone of the new-decision form, and the live dashboard
-// tile's announcements. Plain ES2020, no dependencies. Every page works
+// HotDash page behaviour: relative times and deadlines, keyboard shortcuts,
+// the shortcuts dialog, the time zone of the new-decision form, and the live
+// regions' status and announcements (new decisions, newly breached
+// conversations). Plain ES2020, no dependencies. Every page works
 // without it; this only adds to what the server rendered.
 (() => {
   "use strict";
@@ -38,15 +39,24 @@
     return diff > 0 ? `in ${text}` : `${text} ago`;
   }
 
-  // updateTimes rewrites every <time datetime> under root: relative text,
-  // and the absolute time in the user's zone (plus UTC) on hover.
+  // deadline says how far an SLA deadline is: "in 12 min" before it,
+  // "breached 4 min ago" after.
+  function deadline(date, now) {
+    const text = relative(date, now);
+    if (date.getTime() > now) return text;
+    return text === "just now" ? "breached just now" : `breached ${text}`;
+  }
+
+  // updateTimes rewrites every <time datetime> under root: relative text
+  // (deadlines, marked data-deadline, say "breached … ago" once past), and
+  // the absolute time in the user's zone (plus UTC) on hover.
   function updateTimes(root) {
     const now = Date.now();
     for (const el of root.querySelectorAll("time[datetime]")) {
       const date = new Date(el.getAttribute("datetime"));
       if (Number.isNaN(date.getTime())) continue;
       if (!el.dataset.utc) el.dataset.utc = el.textContent;
-      el.textContent = relative(date, now);
+      el.textContent = el.hasAttribute("data-deadline") ? deadline(date, now) : relative(date, now);
       el.title = `${absoluteFormat.format(date)} (${el.dataset.utc})`;
     }
   }
@@ -75,6 +85,7 @@
       let to = "";
       if (afterG && e.key === "d") to = "/";
       else if (afterG && e.key === "l") to = "/decisions";
+      else if (afterG && e.key === "q") to = "/queue";
       else if (e.key === "n") to = "/decisions/new";
       else if (e.key === "g") gAt = Date.now();
       else if (e.key === "?") openShortcuts();
@@ -128,7 +139,7 @@
     }
   }
 
-  // ---------- The live dashboard tile ----------
+  // ---------- Live regions: status, new decisions, new breaches ----------
 
   function announce(text) {
     const region = document.getElementById("live-announcer");
@@ -142,11 +153,9 @@
     return el ? Number(el.dataset.head) || 0 : 0;
   }
 
-  function installLiveTile() {
+  function installDecisionTile() {
     const body = document.getElementById("decision-tile-body");
-    const live = document.querySelector("[data-live]");
-    if (!body || !live) return;
-    const status = live.querySelector("[data-live-status]");
+    if (!body) return;
     let head = headOf(body);
     body.addEventListener("htmx:sseMessage", () => {
       const next = headOf(body);
@@ -155,16 +164,54 @@
         announce(`${n} new ${n === 1 ? "decision" : "decisions"}`);
       }
       head = next;
-      updateTimes(body);
     });
-    live.addEventListener("htmx:sseOpen", () => {
-      live.dataset.live = "open";
-      if (status) status.hidden = true;
+  }
+
+  // watchBreaches announces, once each, the breached conversations a live
+  // region shows that it did not show breached before ("#42 breached first
+  // response"). What the page showed when it loaded is not news.
+  function watchBreaches(region) {
+    const seen = new Set();
+    const collect = () => {
+      const fresh = [];
+      for (const el of region.querySelectorAll("[data-breach]")) {
+        const key = el.dataset.breachKey || el.dataset.breach;
+        if (!seen.has(key)) {
+          seen.add(key);
+          fresh.push(el.dataset.breach);
+        }
+      }
+      return fresh;
+    };
+    collect();
+    region.addEventListener("htmx:sseMessage", () => {
+      const fresh = collect();
+      if (fresh.length > 3) {
+        announce(`${fresh.slice(0, 3).join("; ")}; and ${fresh.length - 3} more breached`);
+      } else if (fresh.length > 0) {
+        announce(fresh.join("; "));
+      }
     });
-    live.addEventListener("htmx:sseError", () => {
-      live.dataset.live = "error";
-      if (status) status.hidden = false;
+  }
+
+  function installLive() {
+    installDecisionTile();
+    for (const region of document.querySelectorAll("[data-breach-watch]")) watchBreaches(region);
+    // Every swapped-in part gets its times made relative at once.
+    document.addEventListener("htmx:sseMessage", (e) => {
+      if (e.target instanceof Element) updateTimes(e.target);
     });
+    for (const live of document.querySelectorAll("[data-live]")) {
+      const status = live.querySelector("[data-live-status]");
+      live.addEventListener("htmx:sseOpen", () => {
+        live.dataset.live = "open";
+        if (status) status.hidden = true;
+      });
+      live.addEventListener("htmx:sseError", () => {
+        live.dataset.live = "error";
+        if (status) status.hidden = false;
+      });
+    }
   }
 
   // ---------- Small form helpers ----------
@@ -189,7 +236,7 @@
     window.setInterval(() => updateTimes(document), 30 * 1000);
     installShortcuts();
     installZoneForms();
-    installLiveTile();
+    installLive();
     installForms();
   }
 

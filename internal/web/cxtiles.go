@@ -1,0 +1,130 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hotdash/hotdash/internal/conversation"
+)
+
+// escalationsShown is how many conversations the CX Escalations tile lists.
+const escalationsShown = 5
+
+// cxTiles is what the CX Escalations and SLA tiles show.
+type cxTiles struct {
+	// Escalated counts unresolved conversations that breached or carry
+	// the escalation label; Urgent lists the first of them by deadline.
+	Escalated int
+	Urgent    []conversation.Conversation
+	// Bands counts unresolved conversations with a running clock, by the
+	// band of their nearest deadline; Running is their total.
+	Bands    []bandCount
+	Running  int
+	AtRisk   int // warning + urgent
+	Breached int
+	// Compliance is today's (UTC) SLA compliance; Percent is set when
+	// HasCompliance.
+	Compliance    conversation.Compliance
+	Percent       int
+	HasCompliance bool
+	// Warning and UrgentLeft are the band thresholds, for the help text.
+	Warning, UrgentLeft time.Duration
+}
+
+// bandCount is one band of the SLA tile, with its share of the bar (in
+// twentieths, at least one when the band has any conversation).
+type bandCount struct {
+	Band  string
+	Count int
+	Share int
+}
+
+// cxCache shares the CX tiles' figures between the live streams of every
+// open dashboard: when many are woken by the same change, the first to
+// render reads the database and the others reuse what it read.
+type cxCache struct {
+	mu    sync.Mutex
+	read  time.Time // when the cached figures started being read
+	tiles cxTiles
+}
+
+// loadCXTiles returns the tiles' figures as read after since: cached ones
+// if they were, else fresh ones.
+func (h *Handler) loadCXTiles(ctx context.Context, since time.Time) (cxTiles, error) {
+	h.cx.mu.Lock()
+	defer h.cx.mu.Unlock()
+	if !h.cx.read.IsZero() && !h.cx.read.Before(since) {
+		return h.cx.tiles, nil
+	}
+	started := time.Now()
+	t, err := h.readCXTiles(ctx)
+	if err != nil {
+		return t, err
+	}
+	h.cx.read, h.cx.tiles = started, t
+	return t, nil
+}
+
+func (h *Handler) readCXTiles(ctx context.Context) (cxTiles, error) {
+	t := cxTiles{Warning: h.Bands.Warning, UrgentLeft: h.Bands.Urgent}
+	q := h.Conversations
+	esc := conversation.Filter{Escalated: true}
+	var err error
+	if t.Escalated, err = q.Count(ctx, esc); err != nil {
+		return t, err
+	}
+	if t.Escalated > 0 {
+		if t.Urgent, _, err = q.List(ctx, esc, conversation.Page{Limit: escalationsShown}); err != nil {
+			return t, err
+		}
+	}
+	counts, err := q.BandCounts(ctx)
+	if err != nil {
+		return t, err
+	}
+	for _, b := range conversation.Bands() {
+		t.Running += counts[b]
+	}
+	for _, b := range conversation.Bands() {
+		n := counts[b]
+		share := 0
+		if n > 0 {
+			share = max(1, (n*20+t.Running/2)/t.Running)
+		}
+		t.Bands = append(t.Bands, bandCount{Band: b, Count: n, Share: share})
+	}
+	t.AtRisk, t.Breached = counts["warning"]+counts["urgent"], counts["breached"]
+	day := h.Clock.Now().UTC().Truncate(24 * time.Hour)
+	if t.Compliance, err = q.Compliance(ctx, day, day.Add(24*time.Hour)); err != nil {
+		return t, err
+	}
+	t.Percent, t.HasCompliance = t.Compliance.Percent()
+	return t, nil
+}
+
+// renderCXEvents renders both CX tiles as server-sent events, with figures
+// read after since.
+func (h *Handler) renderCXEvents(ctx context.Context, since time.Time) []byte {
+	t, err := h.loadCXTiles(ctx, since)
+	if !logRenderError(ctx, "CX tiles", err) {
+		return nil
+	}
+	var out []byte
+	for _, part := range []struct{ event, template string }{
+		{escalationsEvent, "cx-escalations-tile"},
+		{slaEvent, "sla-tile"},
+	} {
+		var buf bytes.Buffer
+		err := h.partials.ExecuteTemplate(&buf, part.template, t)
+		if logRenderError(ctx, part.template, err) {
+			out = append(out, sseEvent(part.event, buf.Bytes())...)
+		}
+	}
+	return out
+}
+
+// errCX wraps a failure to read the CX tiles for the dashboard page.
+func errCX(err error) error { return fmt.Errorf("read the CX tiles: %w", err) }
