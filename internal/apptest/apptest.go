@@ -87,8 +87,21 @@ func StartIn(t testing.TB, o Options, dataDir string) *App {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = a.Stop(stopCtx)
+		if t.Failed() {
+			logErrors(t, logs.String())
+		}
 	})
 	return &App{App: a, Logs: logs, Console: console, t: t}
+}
+
+// logErrors shows a failed test the server's warnings and errors, which
+// name the cause of a 500 page.
+func logErrors(t testing.TB, logs string) {
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"level":"WARN"`) {
+			t.Logf("server log: %s", line)
+		}
+	}
 }
 
 // Engines lists the engines to run a test on.

@@ -142,7 +142,7 @@ func (a *Actions) Do(ctx context.Context, req ActionRequest) (Action, error) {
 	if err := a.logDecision(ctx, c, req, &act); err != nil {
 		a.logger.Error("record conversation action in the decision log", "action_id", act.ID, "error", err)
 	}
-	if err := a.update(ctx, act); err != nil {
+	if err := a.update(ctx, &act); err != nil {
 		return act, errors.Join(sendErr, err)
 	}
 	return act, sendErr
@@ -268,9 +268,29 @@ func (a *Actions) insert(ctx context.Context, act *Action) error {
 	return nil
 }
 
-func (a *Actions) update(ctx context.Context, act Action) error {
-	_, err := a.db.Write.ExecContext(ctx, `UPDATE conversation_actions SET state = $2, detail = $3, decision_id = $4, sent_at = $5 WHERE id = $1`,
-		act.ID, act.State, truncate(act.Detail, 1000), nullID(act.DecisionID), store.NullTime(act.SentAt))
+// update records the action's outcome. Chatwoot may deliver the webhook
+// that shows a sent action before its outcome is recorded, and then the
+// projector, seeing no sent action, confirmed nothing: so update reads the
+// conversation (locking its row, which the projector also writes) and
+// confirms the action itself when the change is already there.
+func (a *Actions) update(ctx context.Context, act *Action) error {
+	err := a.db.InTx(ctx, func(tx *sql.Tx) error {
+		if act.State == ActionSent {
+			var status, priority, labels string
+			var assignee, team sql.NullInt64
+			err := tx.QueryRowContext(ctx, qConversationNow+a.db.ForUpdate(), act.ConversationID).Scan(&status, &priority, &labels, &assignee, &team)
+			if err != nil {
+				return fmt.Errorf("read conversation %d: %w", act.ConversationID, err)
+			}
+			now := Conversation{Status: status, Priority: priority, Labels: parseLabels(labels), AssigneeID: assignee.Int64, TeamID: team.Int64}
+			if shows(now, act.Kind, act.Params) {
+				act.State, act.Detail, act.ConfirmedAt = ActionConfirmed, confirmedDetail, a.clock.Now().UTC().Truncate(time.Microsecond)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE conversation_actions SET state = $2, detail = $3, decision_id = $4, sent_at = $5, confirmed_at = $6 WHERE id = $1`,
+			act.ID, act.State, truncate(act.Detail, 1000), nullID(act.DecisionID), store.NullTime(act.SentAt), store.NullTime(act.ConfirmedAt))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record action outcome: %w", err)
 	}
@@ -304,11 +324,13 @@ func (a *Actions) List(ctx context.Context, conversationID int64) ([]Action, err
 }
 
 const (
-	qPendingActions = `SELECT id, kind, params FROM conversation_actions WHERE conversation_id = $1 AND state = 'sent'`
-	qConfirmAction  = `UPDATE conversation_actions SET state = 'confirmed', confirmed_at = $2,
-		detail = 'confirmed by Chatwoot''s webhook' WHERE id = $1`
+	qPendingActions  = `SELECT id, kind, params FROM conversation_actions WHERE conversation_id = $1 AND state = 'sent'`
+	qConfirmAction   = `UPDATE conversation_actions SET state = 'confirmed', confirmed_at = $2, detail = $3 WHERE id = $1`
 	qConversationNow = `SELECT status, priority, labels, assignee_id, team_id FROM conversations WHERE id = $1`
 )
+
+// confirmedDetail is a confirmed action's detail.
+const confirmedDetail = "confirmed by Chatwoot's webhook"
 
 // confirmActions marks the conversation's sent actions whose effect its
 // current state shows (the webhook came back).
@@ -347,7 +369,7 @@ func (p *Projection) confirmActions(ctx context.Context, tx *sql.Tx, id int64, n
 		if !shows(state, pa.kind, pa.params) {
 			continue
 		}
-		if _, err := p.stmts.In(ctx, tx, qConfirmAction).ExecContext(ctx, pa.id, now); err != nil {
+		if _, err := p.stmts.In(ctx, tx, qConfirmAction).ExecContext(ctx, pa.id, now, confirmedDetail); err != nil {
 			return fmt.Errorf("confirm action %d: %w", pa.id, err)
 		}
 	}
@@ -357,8 +379,13 @@ func (p *Projection) confirmActions(ctx context.Context, tx *sql.Tx, id int64, n
 // shows reports whether c's state reflects an action.
 func shows(c Conversation, kind string, params map[string]any) bool {
 	num := func(k string) int64 {
-		v, _ := params[k].(float64)
-		return int64(v)
+		switch v := params[k].(type) {
+		case float64: // decoded from the stored JSON
+			return int64(v)
+		case int64: // as validateAction built it
+			return v
+		}
+		return 0
 	}
 	str := func(k string) string {
 		v, _ := params[k].(string)

@@ -27,9 +27,15 @@ type fakeChatwoot struct {
 	labels   []string
 	requests []string
 	failNext bool
+	// webhookFirst, when set, runs before Chatwoot answers: the webhook
+	// of the change arriving ahead of the API's response.
+	webhookFirst func()
 }
 
 func (f *fakeChatwoot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.webhookFirst != nil && r.Method == http.MethodPost {
+		f.webhookFirst()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	body, _ := io.ReadAll(r.Body)
@@ -113,6 +119,25 @@ func TestActionsAreSentLoggedAndConfirmedByTheWebhook(t *testing.T) {
 		got := fake.sent()
 		if last := got[len(got)-1]; last != `POST /api/v1/accounts/1/conversations/42/labels {"labels":["vip","escalation"]}` {
 			t.Fatalf("escalate wrote %q: Chatwoot's own labels must be kept", last)
+		}
+	})
+}
+
+// Chatwoot may deliver a change's webhook before it answers the request
+// that made it: the action must still end up confirmed.
+func TestAnActionWhoseWebhookArrivesFirstIsConfirmed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		w := newWorld(t, db)
+		w.apply(message(1, 42, "incoming", false, t0, "Where is my refund?", "contact"))
+		acts, fake, _ := newActions(t, w, false)
+		fake.webhookFirst = func() { w.apply(statusChange(42, "open", "resolved", t0.Add(time.Second))) }
+		act, err := acts.Do(context.Background(), conversation.ActionRequest{ConversationID: w.get(42).ID, Kind: conversation.ActResolve, Actor: "op@example.com"})
+		if err != nil || act.State != conversation.ActionConfirmed || act.ConfirmedAt.IsZero() {
+			t.Fatalf("resolve answered %+v %v, want confirmed", act, err)
+		}
+		list, err := acts.List(context.Background(), act.ConversationID)
+		if err != nil || len(list) != 1 || list[0].State != conversation.ActionConfirmed {
+			t.Fatalf("stored %+v %v, want confirmed", list, err)
 		}
 	})
 }
