@@ -154,7 +154,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.web, err = web.New(web.Deps{
 		Settings: a.Settings, Clock: a.Clock, Logger: a.Logger,
 		Auth: a.Auth, Decisions: a.Decisions, Events: a.Events, TopicDecisions: TopicDecisions,
-		Conversations: a.cx.queue, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
+		Conversations: a.cx.queue, Actions: a.cx.actions, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 	})
 	if err != nil {

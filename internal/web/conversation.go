@@ -28,6 +28,8 @@ type conversationPage struct {
 	Messages    []conversation.Message
 	// Truncated is set when older messages exist than those shown.
 	Truncated bool
+	Actions   actionsPanel
+	Snooze    []struct{ Value, Label string }
 }
 
 // clockView is one SLA clock as the SLA panel shows it.
@@ -66,6 +68,10 @@ func (h *Handler) conversation(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		p.BandChanges, err = h.Conversations.BandChanges(ctx, id, bandChangesShown)
+	}
+	if err == nil {
+		p.Actions, err = h.loadActions(ctx, c)
+		p.Snooze = snoozeChoices()
 	}
 	if err != nil {
 		h.fail(w, r, err)

@@ -42,10 +42,16 @@ func (s *server) queue() *conversation.Queue { return conversation.NewQueue(s.DB
 // display with at least messages messages, and returns it.
 func (s *server) waitConversation(t *testing.T, display int64, messages int) conversation.Conversation {
 	t.Helper()
+	return s.waitConversationIn(t, webtest.AccountID, display, messages)
+}
+
+// waitConversationIn is waitConversation for a conversation of account.
+func (s *server) waitConversationIn(t *testing.T, account, display int64, messages int) conversation.Conversation {
+	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c, err := s.queue().ByDisplayID(ctx, webtest.AccountID, display)
+		c, err := s.queue().ByDisplayID(ctx, account, display)
 		if err == nil {
 			msgs, err := s.queue().Messages(ctx, c.ID, 1000)
 			if err == nil && len(msgs) >= messages {

@@ -71,7 +71,9 @@ func (h *Handler) loadCXTiles(ctx context.Context, since time.Time) (cxTiles, er
 func (h *Handler) readCXTiles(ctx context.Context) (cxTiles, error) {
 	t := cxTiles{Warning: h.Bands.Warning, UrgentLeft: h.Bands.Urgent}
 	q := h.Conversations
-	esc := conversation.Filter{Escalated: true}
+	// Open or pending conversations that breached or carry the escalation
+	// label (snoozed ones are parked on purpose).
+	esc := conversation.Filter{Statuses: []string{"open", "pending"}, Escalated: true}
 	var err error
 	if t.Escalated, err = q.Count(ctx, esc); err != nil {
 		return t, err

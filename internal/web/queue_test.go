@@ -202,7 +202,7 @@ func TestConversationPageShowsEverythingEscaped(t *testing.T) {
 		"Policy <strong class=\"policy\">default</strong>", `<span class="band band-breached">breached</span>`, "first response",
 		"<th scope=\"row\">resolution</th>", "30 min", "24 h", "SLA bands",
 		// The lead's actions go here.
-		`<section class="panel" id="actions" aria-labelledby="actions-title">`, "Actions arrive with the next change.")
+		`<section class="panel" id="actions" aria-labelledby="actions-title">`, `action="/conversations/`+strconv.FormatInt(c.ID, 10)+`/actions"`, `value="remove_label">Remove <span class="tag">billing</span>`)
 	for _, raw := range []string{"<script>", "<img src=x", "<i>Stripe", "<b onmouseover"} {
 		if strings.Contains(p.body, raw) {
 			t.Fatalf("the conversation page carries %q unescaped", raw)
@@ -367,7 +367,7 @@ func TestDashboardTilesCountEscalationsAndBands(t *testing.T) {
 	seed(t, s)
 	p := b.get("/")
 	p.want(t, http.StatusOK, `id="cx-escalations-title">CX Escalations`, `sse-swap="cx-escalations-tile"`, `sse-swap="sla-tile"`,
-		`href="/queue?escalated=true"`, "escalated or breached", `data-breach="#101 breached first response"`,
+		`href="/queue?escalated=true&amp;status=open,pending"`, "escalated or breached", `data-breach="#101 breached first response"`,
 		`<span class="tag">escalation</span>`, "at risk", "1 breached", "Compliance today", "50%", "1 met, 1 missed",
 		`<span class="band-seg band-breached share-`)
 	tile := p.body[strings.Index(p.body, `id="cx-escalations-body"`):strings.Index(p.body, `id="sla-tile-title"`)]

@@ -44,8 +44,10 @@ type Deps struct {
 	// TopicDecisions is the live-update topic the Decision Log publishes.
 	TopicDecisions string
 
-	// Conversations reads the CX queue.
+	// Conversations reads the CX queue; Actions changes conversations in
+	// Chatwoot.
 	Conversations *conversation.Queue
+	Actions       *conversation.Actions
 	// ChatwootBaseURL links conversations into Chatwoot ("" hides the
 	// link); ChatwootAccountID is the account "#42" in the header search
 	// looks in.
@@ -162,6 +164,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"senderLabel":     senderLabel,
 		"statusLabel":     statusLabel,
 		"hasLabel":        slices.Contains[[]string],
+		"actionName":      actionLabel,
+		"list":            func(items ...string) []string { return items },
 	}
 }
 
@@ -179,6 +183,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	r.Page("GET /queue", auth.ReadConversations, h.queue)
 	r.Page("GET /events/queue", auth.ReadConversations, h.queueEvents)
 	r.Page("GET /conversations/{id}", auth.ReadConversations, h.conversation)
+	r.Page("POST /conversations/{id}/actions", auth.ActOnConversations, h.act)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
