@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"time"
 
@@ -91,24 +93,37 @@ func Queue(ctx context.Context, o QueueOptions) (QueueResult, error) {
 	if err != nil {
 		return res, err
 	}
+	api := func(q client.ConversationQuery) fetchFunc {
+		return func(ctx context.Context) (int, error) {
+			page, err := c.Conversations(ctx, q)
+			return len(page.Conversations), err
+		}
+	}
+	pages := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients}}
+	html := func(path string) fetchFunc {
+		return func(ctx context.Context) (int, error) { return fetchPage(ctx, pages, a.URL()+path, secret) }
+	}
 	shapes := []struct {
-		name string
-		q    client.ConversationQuery
+		name  string
+		fetch fetchFunc
 	}{
-		{"queue, first page", client.ConversationQuery{}},
-		{"queue, page 6", client.ConversationQuery{Cursor: deep}},
-		{"band=breached", client.ConversationQuery{Band: "breached"}},
-		{"channel=whatsapp", client.ConversationQuery{Channel: "whatsapp"}},
-		{"label=vip", client.ConversationQuery{Label: "vip"}},
-		{"assignee=none", client.ConversationQuery{Assignee: "none"}},
-		{"escalated", client.ConversationQuery{Escalated: true}},
-		{"status=all", client.ConversationQuery{Statuses: []string{"all"}}},
-		{"contact search", client.ConversationQuery{Text: "customer 4242"}},
-		{"search by email", client.ConversationQuery{Text: "c99@exa"}},
+		{"queue, first page", api(client.ConversationQuery{})},
+		{"queue, page 6", api(client.ConversationQuery{Cursor: deep})},
+		{"band=breached", api(client.ConversationQuery{Band: "breached"})},
+		{"channel=whatsapp", api(client.ConversationQuery{Channel: "whatsapp"})},
+		{"label=vip", api(client.ConversationQuery{Label: "vip"})},
+		{"assignee=none", api(client.ConversationQuery{Assignee: "none"})},
+		{"escalated", api(client.ConversationQuery{Escalated: true})},
+		{"status=all", api(client.ConversationQuery{Statuses: []string{"all"}})},
+		{"contact search", api(client.ConversationQuery{Text: "customer 4242"})},
+		{"search by email", api(client.ConversationQuery{Text: "c99@exa"})},
+		{"page /queue", html("/queue")},
+		{"page /queue?band=breached", html("/queue?band=breached")},
+		{"page / (CX tiles)", html("/")},
 	}
 	for _, s := range shapes {
 		_, _ = fmt.Fprintf(progress, "%s: %s…\n", o.Engine, s.name)
-		shape, err := timeShape(ctx, c, s.name, s.q, o.Requests, o.Clients)
+		shape, err := timeShape(ctx, s.name, s.fetch, o.Requests, o.Clients)
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", s.name, err)
 		}
@@ -131,8 +146,40 @@ func cursorAfter(ctx context.Context, c *client.Client, n int) (string, error) {
 	return cursor, nil
 }
 
-func timeShape(ctx context.Context, c *client.Client, name string, q client.ConversationQuery, requests, clients int) (QueueShape, error) {
+// fetchFunc makes one request of a shape and returns the rows it got.
+type fetchFunc func(ctx context.Context) (rows int, err error)
+
+// fetchPage GETs a page with an API token and returns how many queue rows
+// (or, off the queue, 0) it holds.
+func fetchPage(ctx context.Context, c *http.Client, url, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return bytes.Count(body, []byte(`id="queue-conv-`)), nil
+}
+
+// timeShape times requests of one shape after one untimed warm-up request
+// (the first after start pays for cold caches, such as the dashboard's
+// first count of the conversations).
+func timeShape(ctx context.Context, name string, fetch fetchFunc, requests, clients int) (QueueShape, error) {
 	shape := QueueShape{Name: name}
+	if _, err := fetch(ctx); err != nil {
+		return shape, err
+	}
 	var mu sync.Mutex
 	var lat []time.Duration
 	var firstErr error
@@ -146,14 +193,14 @@ func timeShape(ctx context.Context, c *client.Client, name string, q client.Conv
 		wg.Go(func() {
 			for range next {
 				t := time.Now()
-				page, err := c.Conversations(ctx, q)
+				rows, err := fetch(ctx)
 				d := time.Since(t)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
 				lat = append(lat, d)
-				shape.Rows = len(page.Conversations)
+				shape.Rows = rows
 				mu.Unlock()
 			}
 		})

@@ -53,5 +53,14 @@ func seedConversations(ctx context.Context, db *store.DB, n, first int, now time
 			return fmt.Errorf("seed conversations: %w", err)
 		}
 	}
+	// PostgreSQL's autovacuum would have gathered statistics on a table
+	// that grew to this size; without them the planner guesses, and a
+	// selective filter (a contact search) can walk the whole deadline
+	// index. SQLite gathers none unless asked, and HotDash does not ask.
+	if db.Engine() == store.Postgres {
+		if _, err := db.Write.ExecContext(ctx, "ANALYZE conversations"); err != nil {
+			return fmt.Errorf("analyze conversations: %w", err)
+		}
+	}
 	return nil
 }

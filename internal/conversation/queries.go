@@ -128,7 +128,7 @@ func (q *Queue) undated(ctx context.Context, f Filter, cur cursor, n int) ([]Con
 func (q *Queue) Count(ctx context.Context, f Filter) (int, error) {
 	where, args := f.where(q.db)
 	var n int
-	if err := q.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM conversations`+clause(where), args...).Scan(&n); err != nil {
+	if err := q.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM conversations`+clause(where), q.db.PlanEach(args)...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count conversations: %w", err)
 	}
 	return n, nil
@@ -136,7 +136,8 @@ func (q *Queue) Count(ctx context.Context, f Filter) (int, error) {
 
 // BandCounts returns how many unresolved conversations are in each band.
 func (q *Queue) BandCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := q.db.Read.QueryContext(ctx, `SELECT sla_band, count(*) FROM conversations WHERE status <> 'resolved' AND sla_band <> '' GROUP BY sla_band`)
+	rows, err := q.db.Read.QueryContext(ctx, `SELECT sla_band, count(*) FROM conversations
+		WHERE status IN ('open', 'pending', 'snoozed') AND sla_band <> '' GROUP BY sla_band`)
 	if err != nil {
 		return nil, fmt.Errorf("count bands: %w", err)
 	}
@@ -221,7 +222,7 @@ func (q *Queue) StatusHistory(ctx context.Context, id int64) ([]StatusChange, er
 }
 
 func (q *Queue) query(ctx context.Context, query string, args ...any) ([]Conversation, error) {
-	rows, err := q.db.Read.QueryContext(ctx, query, args...)
+	rows, err := q.db.Read.QueryContext(ctx, query, q.db.PlanEach(args)...)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}

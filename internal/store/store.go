@@ -55,6 +55,11 @@ type Dialect interface {
 	// expr can serve it; PrefixArg turns the prefix into that parameter.
 	HasPrefix(expr, placeholder string) string
 	PrefixArg(prefix string) string
+	// PlanEach returns a query's arguments marked so the engine plans the
+	// query for these values every time. PostgreSQL may otherwise switch a
+	// prepared statement to a generic plan, which for a selective filter
+	// (a contact search) can mean walking a whole index.
+	PlanEach(args []any) []any
 	// LockTx takes a lock named key that is held until tx ends, serialising
 	// writers across every process that shares the database.
 	LockTx(ctx context.Context, tx *sql.Tx, key string) error

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -107,6 +108,13 @@ func (*dialect) HasPrefix(expr, ph string) string { return expr + " LIKE " + ph 
 // PrefixArg escapes LIKE's wildcards in p and appends %.
 func (*dialect) PrefixArg(p string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(p) + "%"
+}
+
+// PlanEach sends the query as pgx's unnamed statement, with its cached
+// description: PostgreSQL plans an unnamed statement for the values bound
+// to it, and it still takes one round trip.
+func (*dialect) PlanEach(args []any) []any {
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }
 
 func (*dialect) LockTx(ctx context.Context, tx *sql.Tx, key string) error {

@@ -107,6 +107,10 @@ func (dialect) HasPrefix(expr, ph string) string {
 // PrefixArg is the prefix itself.
 func (dialect) PrefixArg(p string) string { return p }
 
+// PlanEach leaves args as they are: SQLite plans each statement when it is
+// prepared and re-plans when it sees new statistics.
+func (dialect) PlanEach(args []any) []any { return args }
+
 // LockTx is a no-op: SQLite transactions begin IMMEDIATE and so already hold
 // the database's only write lock.
 func (dialect) LockTx(context.Context, *sql.Tx, string) error { return nil }
