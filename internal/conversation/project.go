@@ -67,7 +67,7 @@ const (
 // transaction Apply runs in.
 func (p *Projection) Prepare(ctx context.Context) error {
 	return p.stmts.Prepare(ctx, qFind, qInsert, qUpdate, qTouch, qMessage, qStatus, qLastStatus,
-		qHistoryMessages, qHistoryStatuses, qLoadForSLA, qSaveSLA, qPendingActions, qConfirmAction, qConversationNow, qBandChange)
+		qHistoryMessages, qHistoryStatuses, qLoadForSLA, qSaveSLA, qPendingActions, qConfirmAction, qConversationNow, qBandChange, qMet)
 }
 
 // Apply folds one event into the conversations it concerns and returns the

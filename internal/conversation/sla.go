@@ -71,10 +71,31 @@ func (p *Projection) recompute(ctx context.Context, tx *sql.Tx, id int64, now ti
 	if err != nil {
 		return false, fmt.Errorf("save SLA state of conversation %d: %w", id, err)
 	}
+	if err := p.recordMet(ctx, tx, id, s.Clocks); err != nil {
+		return false, err
+	}
 	if s.Band == band {
 		return false, nil
 	}
 	return true, recordBandChange(ctx, p.stmts.In(ctx, tx, qBandChange), BandChange{ConversationID: id, Clock: s.Clock, From: band, To: s.Band, Due: s.Due, At: now})
+}
+
+// qMet records a clock cycle met within its target, once.
+const qMet = `INSERT INTO sla_met (conversation_id, clock, started_at, met_at) VALUES ($1, $2, $3, $4)
+	ON CONFLICT (conversation_id, clock, started_at) DO NOTHING`
+
+// recordMet records the conversation's clock cycles that stopped within
+// their target (the met side of compliance).
+func (p *Projection) recordMet(ctx context.Context, tx *sql.Tx, id int64, clocks []ClockState) error {
+	for _, c := range clocks {
+		if c.Met.IsZero() || c.Started.IsZero() {
+			continue
+		}
+		if _, err := p.stmts.In(ctx, tx, qMet).ExecContext(ctx, id, c.Name, c.Started.UTC(), c.Met.UTC()); err != nil {
+			return fmt.Errorf("record met SLA clock of conversation %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // history reads what the SLA clocks depend on: public messages and status

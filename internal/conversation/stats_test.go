@@ -90,6 +90,19 @@ func TestComplianceCountsClocksMetAndBreachedInThePeriod(t *testing.T) {
 		if err != nil || tomorrow.Ended() != 0 {
 			t.Fatalf("tomorrow %+v %v, want nothing", tomorrow, err)
 		}
+		// #32's customer writes again and is answered in time: a second
+		// cycle met. Later events on #32 re-evaluate its clocks without
+		// counting either cycle twice.
+		w.clock.Set(t0.Add(50 * time.Minute))
+		w.apply(message(8, 32, "incoming", false, t0.Add(50*time.Minute), "One more thing", "contact"))
+		w.clock.Set(t0.Add(55 * time.Minute))
+		w.apply(message(9, 32, "outgoing", false, t0.Add(55*time.Minute), "Sure", "user"))
+		w.clock.Set(t0.Add(56 * time.Minute))
+		w.apply(message(10, 32, "outgoing", true, t0.Add(56*time.Minute), "note to self", "user"))
+		again, err := w.queue.Compliance(ctx, day, day.Add(24*time.Hour))
+		if err != nil || again.Met != 2 || again.Missed != 2 {
+			t.Fatalf("after #32's second turn %+v %v, want 2 met (one per cycle) and 2 missed", again, err)
+		}
 		if pct, _ := (conversation.Compliance{Met: 999, Missed: 1}).Percent(); pct != 99 {
 			t.Fatalf("999 of 1000 shows %d%%; only a day without a miss shows 100", pct)
 		}
