@@ -68,6 +68,10 @@ func (b *Broker) Publish(topic string) {
 	}
 }
 
+// PublishLocal wakes local subscribers of topic only: for what concerns
+// this process alone.
+func (b *Broker) PublishLocal(topic string) { b.deliver(topic) }
+
 func (b *Broker) deliver(topic string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

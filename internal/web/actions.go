@@ -60,6 +60,9 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 		act, err = h.Actions.Do(r.Context(), req)
 	}
 	back := "/conversations/" + strconv.FormatInt(id, 10) + "#actions"
+	if r.PostForm.Get("return") == "dashboard" { // the CX Escalations tile
+		back = "/#cx-escalations-title"
+	}
 	var verrs validation.Errors
 	switch {
 	case errors.Is(err, store.ErrNotFound) || id == 0:

@@ -189,3 +189,36 @@ func TestReadOnlyRolesSeeNoActions(t *testing.T) {
 		t.Fatalf("Chatwoot status %q after a refused resolve, want open", got)
 	}
 }
+
+func TestResolvingFromTheCXEscalationsTile(t *testing.T) {
+	s := startSimulated(t, false)
+	s.user(t, "op@example.com", auth.Operator)
+	s.user(t, "exec@example.com", auth.Executive)
+	if err := s.sim.AddLabels(s.display, "escalation"); err != nil {
+		t.Fatal(err)
+	}
+	op := s.browser(t)
+	op.signIn("op@example.com")
+	form := `action="` + s.page + `/actions"`
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(op.get("/").body, form) {
+		if time.Now().After(deadline) {
+			t.Fatal("the escalated conversation never showed in the tile with its actions")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	exec := s.browser(t)
+	exec.signIn("exec@example.com")
+	if p := exec.get("/"); !strings.Contains(p.body, `href="`+s.page+`"`) || strings.Contains(p.body, form) {
+		t.Fatal("an executive should see the escalated conversation in the tile, without action buttons")
+	}
+
+	p := op.post(s.page+"/actions", url.Values{"kind": {"resolve"}, "return": {"dashboard"}})
+	if p.status != http.StatusSeeOther || p.location != "/#cx-escalations-title" {
+		t.Fatalf("resolve from the tile: %d → %q, want back to the tile", p.status, p.location)
+	}
+	op.get("/").want(t, http.StatusOK, "Resolve: sent to Chatwoot")
+	if got := s.status(t); got != "resolved" {
+		t.Fatalf("Chatwoot status %q after Resolve from the tile, want resolved", got)
+	}
+}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/conversation"
+	"github.com/hotdash/hotdash/internal/httpx"
 )
 
 // escalationsShown is how many conversations the CX Escalations tile lists.
@@ -34,6 +35,19 @@ type cxTiles struct {
 	Warning, UrgentLeft time.Duration
 }
 
+// cxTilesView is the tiles as one viewer sees them: the shared figures,
+// and whether that viewer may act on the conversations listed.
+type cxTilesView struct {
+	cxTiles
+	CanAct bool
+}
+
+// viewCXTiles pairs figures with the request's viewer.
+func viewCXTiles(ctx context.Context, t cxTiles) cxTilesView {
+	p, _ := httpx.PrincipalFrom(ctx)
+	return cxTilesView{cxTiles: t, CanAct: p.Can(auth.ActOnConversations)}
+}
+
 // bandCount is one band of the SLA tile, with its share of the bar (in
 // twentieths, at least one when the band has any conversation).
 type bandCount struct {
@@ -42,31 +56,9 @@ type bandCount struct {
 	Share int
 }
 
-// cxCache shares the CX tiles' figures between the live streams of every
-// open dashboard: when many are woken by the same change, the first to
-// render reads the database and the others reuse what it read.
-type cxCache struct {
-	mu    sync.Mutex
-	read  time.Time // when the cached figures started being read
-	tiles cxTiles
-}
-
-// loadCXTiles returns the tiles' figures as read after since: cached ones
-// if they were, else fresh ones.
-func (h *Handler) loadCXTiles(ctx context.Context, since time.Time) (cxTiles, error) {
-	h.cx.mu.Lock()
-	defer h.cx.mu.Unlock()
-	if !h.cx.read.IsZero() && !h.cx.read.Before(since) {
-		return h.cx.tiles, nil
-	}
-	started := time.Now()
-	t, err := h.readCXTiles(ctx)
-	if err != nil {
-		return t, err
-	}
-	h.cx.read, h.cx.tiles = started, t
-	return t, nil
-}
+// cxPageMaxAge is how old the CX tiles' figures on a freshly loaded
+// dashboard may be before a refresh is asked for.
+const cxPageMaxAge = 2 * time.Second
 
 func (h *Handler) readCXTiles(ctx context.Context) (cxTiles, error) {
 	t := cxTiles{Warning: h.Bands.Warning, UrgentLeft: h.Bands.Urgent}
@@ -107,11 +99,13 @@ func (h *Handler) readCXTiles(ctx context.Context) (cxTiles, error) {
 	return t, nil
 }
 
-// renderCXEvents renders both CX tiles as server-sent events, with figures
-// read after since.
-func (h *Handler) renderCXEvents(ctx context.Context, since time.Time) []byte {
-	t, err := h.loadCXTiles(ctx, since)
-	if !logRenderError(ctx, "CX tiles", err) {
+// renderCXEvents renders both CX tiles as server-sent events. Woken by a
+// change at since, it renders only figures read after it; older ones mean
+// a refresh is on its way, and its wake-up (refreshed) renders what it
+// read.
+func (h *Handler) renderCXEvents(ctx context.Context, since time.Time, refreshed bool) []byte {
+	t, fresh, err := h.cx.get(ctx, since)
+	if !logRenderError(ctx, "CX tiles", err) || (!fresh && !refreshed) {
 		return nil
 	}
 	var out []byte
@@ -120,7 +114,7 @@ func (h *Handler) renderCXEvents(ctx context.Context, since time.Time) []byte {
 		{slaEvent, "sla-tile"},
 	} {
 		var buf bytes.Buffer
-		err := h.partials.ExecuteTemplate(&buf, part.template, t)
+		err := h.partials.ExecuteTemplate(&buf, part.template, viewCXTiles(ctx, t))
 		if logRenderError(ctx, part.template, err) {
 			out = append(out, sseEvent(part.event, buf.Bytes())...)
 		}

@@ -43,7 +43,7 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	topics := []string{h.TopicDecisions}
 	cx := canReadConversations(r.Context())
 	if cx {
-		topics = append(topics, h.TopicConversations, h.TopicSLA)
+		topics = append(topics, h.TopicConversations, h.TopicSLA, cxRefreshedTopic)
 	}
 	h.serveStream(w, r, topics, func(ctx context.Context, changed map[string]bool, since time.Time) []byte {
 		var out []byte
@@ -53,8 +53,13 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 				out = append(out, sseEvent(tileEvent, body)...)
 			}
 		}
-		if cx && (changed == nil || changed[h.TopicConversations] || changed[h.TopicSLA]) {
-			out = append(out, h.renderCXEvents(ctx, since)...)
+		switch {
+		case !cx:
+		case changed == nil || changed[h.TopicConversations] || changed[h.TopicSLA]:
+			// On connect, render what there is (the page may be older).
+			out = append(out, h.renderCXEvents(ctx, since, changed == nil || changed[cxRefreshedTopic])...)
+		case changed[cxRefreshedTopic]:
+			out = append(out, h.renderCXEvents(ctx, time.Time{}, true)...)
 		}
 		return out
 	})

@@ -77,8 +77,8 @@ type Handler struct {
 	closing  chan struct{}
 	isClosed bool
 
-	// cx shares the CX tiles' figures between live streams.
-	cx cxCache
+	// cx keeps the CX tiles' figures for every dashboard.
+	cx *cxCache
 }
 
 // New parses the templates and fingerprints the static files.
@@ -88,6 +88,7 @@ func New(d Deps) (*Handler, error) {
 		return nil, fmt.Errorf("open static files: %w", err)
 	}
 	h := &Handler{Deps: d, static: static, hashes: map[string]string{}, closing: make(chan struct{})}
+	h.cx = &cxCache{read: h.readCXTiles, wake: func() { d.Events.PublishLocal(cxRefreshedTopic) }, logger: d.Logger, done: h.closing}
 	if err := h.fingerprint(); err != nil {
 		return nil, err
 	}
