@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -47,25 +48,10 @@ entries <= 5 s.`,
   hotdash bench decisions --engine postgres --postgres-url postgres://postgres@127.0.0.1/postgres?sslmode=disable --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var results []bench.DecisionsResult
-			for _, engine := range engines {
-				o.Engine = engine
-				if !asJSON {
-					o.Progress = e.Stderr
-				}
-				res, err := bench.Decisions(cmd.Context(), o)
-				if err != nil {
-					return fmt.Errorf("%s: %w", engine, err)
-				}
-				results = append(results, res)
-			}
-			if asJSON {
-				return writeJSON(e.Stdout, results)
-			}
-			for _, r := range results {
-				printDecisionsResult(e, r)
-			}
-			return nil
+			return perEngine(e, engines, asJSON, func(engine string, progress io.Writer) (bench.DecisionsResult, error) {
+				o.Engine, o.Progress = engine, progress
+				return bench.Decisions(cmd.Context(), o)
+			}, printDecisionsResult)
 		},
 	}
 	f := decisions.Flags()
@@ -94,30 +80,10 @@ the loop uses with nothing due, and the process's resident memory. Targets
 of a core, RSS < 512 MiB.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var results []bench.DeadlinesResult
-			for _, engine := range engines {
-				o.Engine = engine
-				if !asJSON {
-					o.Progress = e.Stderr
-				}
-				res, err := bench.Deadlines(cmd.Context(), o)
-				if err != nil {
-					return fmt.Errorf("%s: %w", engine, err)
-				}
-				results = append(results, res)
-			}
-			if asJSON {
-				return writeJSON(e.Stdout, results)
-			}
-			for _, r := range results {
-				ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-				_, _ = fmt.Fprintf(e.Stdout, "deadlines on %s: %d open conversations (seeded in %s)\n", r.Engine, r.Conversations, r.SeedDuration.Round(time.Second))
-				_, _ = fmt.Fprintf(e.Stdout, "  band changes   %d of %d fired\n", r.Fired, r.Due)
-				_, _ = fmt.Fprintf(e.Stdout, "  lateness       p50 %s, p99 %s (target <= 1 s), max %s\n", ms(r.LatenessP50), ms(r.LatenessP99), ms(r.LatenessMax))
-				_, _ = fmt.Fprintf(e.Stdout, "  idle CPU       %.2f%% of a core (target < 2%%)\n", r.IdleCPUPercent)
-				_, _ = fmt.Fprintf(e.Stdout, "  resident mem   %d MiB (target < 512 MiB)\n", r.RSSBytes>>20)
-			}
-			return nil
+			return perEngine(e, engines, asJSON, func(engine string, progress io.Writer) (bench.DeadlinesResult, error) {
+				o.Engine, o.Progress = engine, progress
+				return bench.Deadlines(cmd.Context(), o)
+			}, printDeadlinesResult)
 		},
 	}
 	f := cmd.Flags()
@@ -146,14 +112,13 @@ func startCPUProfile(path string) (func(), error) {
 	}, nil
 }
 
-func printDecisionsResult(e *env, r bench.DecisionsResult) {
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-	_, _ = fmt.Fprintf(e.Stdout, "decisions on %s: %d clients for %s\n", r.Engine, r.Clients, r.Duration.Round(time.Millisecond))
-	_, _ = fmt.Fprintf(e.Stdout, "  appends        %d (%d errors)\n", r.Appends, r.Errors)
-	_, _ = fmt.Fprintf(e.Stdout, "  throughput     %.0f appends/s (target >= 3000)\n", r.PerSecond)
-	_, _ = fmt.Fprintf(e.Stdout, "  latency        p50 %s, p90 %s, p99 %s (target <= 50 ms), max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
+func printDecisionsResult(w io.Writer, r bench.DecisionsResult) {
+	_, _ = fmt.Fprintf(w, "decisions on %s: %d clients for %s\n", r.Engine, r.Clients, r.Duration.Round(time.Millisecond))
+	_, _ = fmt.Fprintf(w, "  appends        %d (%d errors)\n", r.Appends, r.Errors)
+	_, _ = fmt.Fprintf(w, "  throughput     %.0f appends/s (target >= 3000)\n", r.PerSecond)
+	_, _ = fmt.Fprintf(w, "  latency        p50 %s, p90 %s, p99 %s (target <= 50 ms), max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
 	if r.VerifyEntries > 0 {
-		_, _ = fmt.Fprintf(e.Stdout, "  verify         %d entries in %s (target <= 5 s for 1,000,000); loading took %s\n",
+		_, _ = fmt.Fprintf(w, "  verify         %d entries in %s (target <= 5 s for 1,000,000); loading took %s\n",
 			r.VerifyEntries, r.VerifyDuration.Round(time.Millisecond), r.LoadDuration.Round(time.Second))
 	}
 }
@@ -172,30 +137,10 @@ acknowledged event is stored, then time how long projection takes to catch
 up. Targets (issue 3): >= 5,000 events/s with p99 <= 50 ms from 32 senders.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var results []bench.IngestResult
-			for _, engine := range engines {
-				o.Engine = engine
-				if !asJSON {
-					o.Progress = e.Stderr
-				}
-				res, err := bench.Ingest(cmd.Context(), o)
-				if err != nil {
-					return fmt.Errorf("%s: %w", engine, err)
-				}
-				results = append(results, res)
-			}
-			if asJSON {
-				return writeJSON(e.Stdout, results)
-			}
-			for _, r := range results {
-				ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-				_, _ = fmt.Fprintf(e.Stdout, "ingest on %s: %d senders for %s\n", r.Engine, r.Senders, r.Duration.Round(time.Millisecond))
-				_, _ = fmt.Fprintf(e.Stdout, "  acknowledged   %d (%d errors), all %d stored\n", r.Acked, r.Errors, r.Stored)
-				_, _ = fmt.Fprintf(e.Stdout, "  throughput     %.0f events/s (target >= 5000)\n", r.PerSecond)
-				_, _ = fmt.Fprintf(e.Stdout, "  latency        p50 %s, p90 %s, p99 %s (target <= 50 ms), max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
-				_, _ = fmt.Fprintf(e.Stdout, "  projection     caught up %s after the last delivery (%.0f events/s overall)\n", r.ProjectionLag.Round(time.Millisecond), r.ProjectedPerSec)
-			}
-			return nil
+			return perEngine(e, engines, asJSON, func(engine string, progress io.Writer) (bench.IngestResult, error) {
+				o.Engine, o.Progress = engine, progress
+				return bench.Ingest(cmd.Context(), o)
+			}, printIngestResult)
 		},
 	}
 	f := cmd.Flags()
@@ -223,29 +168,10 @@ concurrent clients. Target (issue 3): p99 <= 50 ms with 1,000,000
 conversations.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var results []bench.QueueResult
-			for _, engine := range engines {
-				o.Engine = engine
-				if !asJSON {
-					o.Progress = e.Stderr
-				}
-				res, err := bench.Queue(cmd.Context(), o)
-				if err != nil {
-					return fmt.Errorf("%s: %w", engine, err)
-				}
-				results = append(results, res)
-			}
-			if asJSON {
-				return writeJSON(e.Stdout, results)
-			}
-			for _, r := range results {
-				ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-				_, _ = fmt.Fprintf(e.Stdout, "queue on %s: %d conversations (seeded in %s)\n", r.Engine, r.Conversations, r.SeedDuration.Round(time.Second))
-				for _, s := range r.Shapes {
-					_, _ = fmt.Fprintf(e.Stdout, "  %-26s p50 %8s  p99 %8s (target <= 50 ms)  %d rows\n", s.Name, ms(s.P50), ms(s.P99), s.Rows)
-				}
-			}
-			return nil
+			return perEngine(e, engines, asJSON, func(engine string, progress io.Writer) (bench.QueueResult, error) {
+				o.Engine, o.Progress = engine, progress
+				return bench.Queue(cmd.Context(), o)
+			}, printQueueResult)
 		},
 	}
 	f := cmd.Flags()
@@ -256,4 +182,54 @@ conversations.`,
 	f.IntVar(&o.Clients, "clients", 4, "concurrent clients")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
+}
+
+// perEngine runs a benchmark on each engine in turn, reporting progress on
+// stderr, then prints every result as JSON or through show.
+func perEngine[R any](e *env, engines []string, asJSON bool, run func(engine string, progress io.Writer) (R, error), show func(io.Writer, R)) error {
+	var results []R
+	for _, engine := range engines {
+		var progress io.Writer
+		if !asJSON {
+			progress = e.Stderr
+		}
+		res, err := run(engine, progress)
+		if err != nil {
+			return fmt.Errorf("%s: %w", engine, err)
+		}
+		results = append(results, res)
+	}
+	if asJSON {
+		return writeJSON(e.Stdout, results)
+	}
+	for _, r := range results {
+		show(e.Stdout, r)
+	}
+	return nil
+}
+
+// ms formats a duration in milliseconds with one decimal.
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func printDeadlinesResult(w io.Writer, r bench.DeadlinesResult) {
+	_, _ = fmt.Fprintf(w, "deadlines on %s: %d open conversations (seeded in %s)\n", r.Engine, r.Conversations, r.SeedDuration.Round(time.Second))
+	_, _ = fmt.Fprintf(w, "  band changes   %d of %d fired\n", r.Fired, r.Due)
+	_, _ = fmt.Fprintf(w, "  lateness       p50 %s, p99 %s (target <= 1 s), max %s\n", ms(r.LatenessP50), ms(r.LatenessP99), ms(r.LatenessMax))
+	_, _ = fmt.Fprintf(w, "  idle CPU       %.2f%% of a core (target < 2%%)\n", r.IdleCPUPercent)
+	_, _ = fmt.Fprintf(w, "  resident mem   %d MiB (target < 512 MiB)\n", r.RSSBytes>>20)
+}
+
+func printIngestResult(w io.Writer, r bench.IngestResult) {
+	_, _ = fmt.Fprintf(w, "ingest on %s: %d senders for %s\n", r.Engine, r.Senders, r.Duration.Round(time.Millisecond))
+	_, _ = fmt.Fprintf(w, "  acknowledged   %d (%d errors), all %d stored\n", r.Acked, r.Errors, r.Stored)
+	_, _ = fmt.Fprintf(w, "  throughput     %.0f events/s (target >= 5000)\n", r.PerSecond)
+	_, _ = fmt.Fprintf(w, "  latency        p50 %s, p90 %s, p99 %s (target <= 50 ms), max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
+	_, _ = fmt.Fprintf(w, "  projection     caught up %s after the last delivery (%.0f events/s overall)\n", r.ProjectionLag.Round(time.Millisecond), r.ProjectedPerSec)
+}
+
+func printQueueResult(w io.Writer, r bench.QueueResult) {
+	_, _ = fmt.Fprintf(w, "queue on %s: %d conversations (seeded in %s)\n", r.Engine, r.Conversations, r.SeedDuration.Round(time.Second))
+	for _, s := range r.Shapes {
+		_, _ = fmt.Fprintf(w, "  %-26s p50 %8s  p99 %8s (target <= 50 ms)  %d rows\n", s.Name, ms(s.P50), ms(s.P99), s.Rows)
+	}
 }
