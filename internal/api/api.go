@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/hotdash/hotdash/client"
+	"github.com/hotdash/hotdash/internal/approval"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/conversation"
@@ -25,6 +26,8 @@ type Deps struct {
 	// Conversations is the CX queue, Actions what operators do to it.
 	Conversations *conversation.Queue
 	Actions       *conversation.Actions
+	// Approvals is the queue of AI drafts.
+	Approvals *approval.Service
 	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
 	ChatwootBaseURL string
 	// Chatwoot says how the link to Chatwoot is configured.
@@ -54,6 +57,7 @@ func (a *API) Register(r *httpx.Router) {
 	r.API("GET /api/v1/conversations/{id}", auth.ReadConversations, a.getConversation)
 	r.API("GET /api/v1/conversations/{id}/actions", auth.ReadConversations, a.listActions)
 	r.API("POST /api/v1/conversations/{id}/actions", auth.ActOnConversations, a.actOnConversation)
+	a.registerDrafts(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hotdash/hotdash/internal/api"
+	"github.com/hotdash/hotdash/internal/approval"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
@@ -57,6 +58,8 @@ type App struct {
 	DB        *store.DB
 	Auth      *auth.Service
 	Decisions *decisionlog.Log
+	// Approvals is the queue of AI drafts held for review.
+	Approvals *approval.Service
 	Events    *events.Broker
 	Jobs      *jobs.Runner
 	Registry  *prometheus.Registry
@@ -148,6 +151,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildCX(conversation.Rules{Policies: policies, Bands: bands}); err != nil {
 		return err
 	}
+	a.buildApprovals(o.Policy.Risk)
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -156,6 +160,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Auth: a.Auth, Decisions: a.Decisions, Events: a.Events, TopicDecisions: TopicDecisions,
 		Conversations: a.cx.queue, Actions: a.cx.actions, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
+		Approvals: a.Approvals, TopicApprovals: TopicApprovals,
 	})
 	if err != nil {
 		return err
@@ -174,7 +179,7 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Approvals: a.Approvals, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
 	a.web.Register(r)

@@ -390,6 +390,13 @@ func TestPermissionTable(t *testing.T) {
 		{auth.Operator, auth.ActOnConversations, true},
 		{auth.Executive, auth.ActOnConversations, false},
 		{auth.Agent, auth.ActOnConversations, false},
+		{auth.Agent, auth.SubmitDrafts, true},
+		{auth.Agent, auth.ReadDrafts, true},
+		{auth.Agent, auth.ReviewDrafts, false},
+		{auth.Operator, auth.ReviewDrafts, true},
+		{auth.Executive, auth.ReadDrafts, true},
+		{auth.Executive, auth.ReviewDrafts, false},
+		{auth.DevOps, auth.SubmitDrafts, false},
 		{"", auth.Signedin, false},
 		{"", auth.Public, true},
 	}

@@ -42,6 +42,13 @@ const (
 	// conversations in Chatwoot from HotDash.
 	ActOnConversations Permission = "conversations:act"
 	ManageTokens       Permission = "tokens:manage"
+	// ReadDrafts sees AI drafts and their outcome; SubmitDrafts submits
+	// and revises them (AI agents' tokens, and people who act on
+	// conversations); ReviewDrafts approves, edits, grades, rejects or
+	// sends them back.
+	ReadDrafts   Permission = "drafts:read"
+	SubmitDrafts Permission = "drafts:submit"
+	ReviewDrafts Permission = "drafts:review"
 	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
 	// OwnAccount is a person's own account (changing their password): API
@@ -64,8 +71,12 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains(people, r)
 	case ReadConversations:
 		return slices.Contains(people, r) || r == Agent
-	case ActOnConversations:
+	case ActOnConversations, ReviewDrafts:
 		return slices.Contains([]Role{Operator, Lead, Manager, Admin}, r)
+	case ReadDrafts:
+		return slices.Contains(people, r) || r == Agent
+	case SubmitDrafts:
+		return slices.Contains([]Role{Operator, Lead, Manager, Admin, Agent}, r)
 	case VerifyDecisions:
 		return slices.Contains([]Role{Manager, DevOps, Executive, Admin}, r)
 	case ManageUsers, ManageTokens:

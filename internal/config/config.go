@@ -69,6 +69,17 @@ type Chatwoot struct {
 	// DryRun keeps HotDash from changing anything in Chatwoot (actions are
 	// recorded, not sent). Unset: on outside production.
 	DryRun *bool `env:"CHATWOOT_DRY_RUN"`
+	// SendAttempts is how many times an approved draft is tried (with
+	// backoff) before it shows as send_failed.
+	SendAttempts int `env:"CHATWOOT_SEND_ATTEMPTS" envDefault:"5"`
+}
+
+// Attempts is SendAttempts, 5 when unset.
+func (c Chatwoot) Attempts() int {
+	if c.SendAttempts <= 0 {
+		return 5
+	}
+	return c.SendAttempts
 }
 
 // Configured reports whether HotDash can call Chatwoot's API.
@@ -90,6 +101,9 @@ func (c Chatwoot) validate() []error {
 	}
 	if c.ReconcileEvery < 10*time.Second {
 		errs = append(errs, fmt.Errorf("CHATWOOT_RECONCILE_EVERY must be at least 10s, not %s", c.ReconcileEvery))
+	}
+	if c.SendAttempts < 0 || c.SendAttempts > 25 {
+		errs = append(errs, fmt.Errorf("CHATWOOT_SEND_ATTEMPTS must be from 1 to 25, not %d", c.SendAttempts))
 	}
 	if c.WebhookToken != "" && len(c.WebhookToken) < 24 {
 		errs = append(errs, errors.New("CHATWOOT_WEBHOOK_TOKEN must be at least 24 characters (it is the only check on unsigned deliveries)"))

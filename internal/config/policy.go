@@ -16,6 +16,7 @@ import (
 type Policy struct {
 	Auth AuthPolicy `yaml:"auth"`
 	SLA  SLAConfig  `yaml:"sla"`
+	Risk RiskConfig `yaml:"risk"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -40,7 +41,7 @@ func DefaultPolicy() Policy {
 		MaxFailuresPerAddress: 20,
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
-	}, SLA: DefaultSLA()}
+	}, SLA: DefaultSLA(), Risk: DefaultRisk()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -90,6 +91,9 @@ func (p Policy) Validate() error {
 		errs = append(errs, errors.New("auth.setup_link_lifetime must be at least 1m"))
 	}
 	if err := p.SLA.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Risk.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -75,6 +75,9 @@ type Message struct {
 	SenderName     string
 	Content        string
 	CreatedAt      time.Time
+	// HotDashRef names what HotDash sent the message for ("draft:42"),
+	// when HotDash sent it; see RefAttribute.
+	HotDashRef string
 }
 
 // Public reports whether the customer can see the message.

@@ -56,9 +56,10 @@ const (
 		source_updated_at = $17, last_activity_at = $18, projected_at = $19
 		WHERE id = $1`
 	qTouch   = `UPDATE conversations SET preview = $2, projected_at = $3 WHERE id = $1`
-	qMessage = `INSERT INTO conversation_messages (conversation_id, source_id, kind, private, sender_type, sender_name, content, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (conversation_id, source_id) DO UPDATE SET content = excluded.content, private = excluded.private`
+	qMessage = `INSERT INTO conversation_messages (conversation_id, source_id, kind, private, sender_type, sender_name, content, created_at, hotdash_ref)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (conversation_id, source_id) DO UPDATE SET content = excluded.content, private = excluded.private,
+		hotdash_ref = CASE WHEN excluded.hotdash_ref <> '' THEN excluded.hotdash_ref ELSE conversation_messages.hotdash_ref END`
 	qStatus     = `INSERT INTO conversation_statuses (conversation_id, status, at) VALUES ($1, $2, $3) ON CONFLICT (conversation_id, status, at) DO NOTHING`
 	qLastStatus = `SELECT status FROM conversation_statuses WHERE conversation_id = $1 ORDER BY at DESC, id DESC LIMIT 1`
 )
@@ -288,11 +289,29 @@ func (p *Projection) insertMessage(ctx context.Context, tx *sql.Tx, id int64, m 
 		return nil
 	}
 	_, err := p.stmts.In(ctx, tx, qMessage).ExecContext(ctx, id, m.ID, string(m.Type), m.Private, m.Sender.Type,
-		m.Sender.Name, m.Content, m.CreatedAt.UTC().Truncate(time.Microsecond))
+		m.Sender.Name, m.Content, m.CreatedAt.UTC().Truncate(time.Microsecond), hotdashRef(m.ContentAttributes))
 	if err != nil {
 		return fmt.Errorf("record message %d: %w", m.ID, err)
 	}
 	return nil
+}
+
+// RefAttribute is the content_attributes key of a message HotDash sent
+// through Chatwoot: its value (e.g. "draft:42") names what HotDash sent it
+// for, and comes back with the message's webhook.
+const RefAttribute = "hotdash_ref"
+
+// hotdashRef reads RefAttribute from a message's content_attributes.
+func hotdashRef(attrs json.RawMessage) string {
+	if len(attrs) == 0 || !strings.Contains(string(attrs), RefAttribute) {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(attrs, &m) != nil {
+		return ""
+	}
+	ref, _ := m[RefAttribute].(string)
+	return truncate(ref, 100)
 }
 
 func preview(s string) string {

@@ -181,8 +181,8 @@ func (q *Queue) ByDisplayID(ctx context.Context, account, displayID int64) (Conv
 // Messages returns a conversation's messages, oldest first (at most the
 // newest limit).
 func (q *Queue) Messages(ctx context.Context, id int64, limit int) ([]Message, error) {
-	rows, err := q.db.Read.QueryContext(ctx, `SELECT id, conversation_id, source_id, kind, private, sender_type, sender_name, content, created_at
-		FROM conversation_messages WHERE conversation_id = $1 ORDER BY created_at DESC, source_id DESC LIMIT $2`, id, limit)
+	rows, err := q.db.Read.QueryContext(ctx, `SELECT id, conversation_id, source_id, kind, private, sender_type, sender_name, content, created_at,
+		hotdash_ref FROM conversation_messages WHERE conversation_id = $1 ORDER BY created_at DESC, source_id DESC LIMIT $2`, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
@@ -190,7 +190,7 @@ func (q *Queue) Messages(ctx context.Context, id int64, limit int) ([]Message, e
 	var out []Message
 	for rows.Next() {
 		var m Message
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.SourceID, &m.Kind, &m.Private, &m.SenderType, &m.SenderName, &m.Content, &m.CreatedAt); err != nil {
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.SourceID, &m.Kind, &m.Private, &m.SenderType, &m.SenderName, &m.Content, &m.CreatedAt, &m.HotDashRef); err != nil {
 			return nil, fmt.Errorf("read message: %w", err)
 		}
 		m.CreatedAt = m.CreatedAt.UTC()

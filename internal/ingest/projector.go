@@ -52,6 +52,8 @@ type Projector struct {
 	wake    chan struct{}
 	// yield, when set, says intake is busy and projection should wait.
 	yield func() bool
+	// watchers follow what each batch touched, inside its transaction.
+	watchers []Watcher
 
 	projected *prometheus.CounterVec
 	pending   prometheus.GaugeFunc
@@ -84,6 +86,15 @@ func NewProjector(db *store.DB, fold Folder, clk clock.Clock, reg prometheus.Reg
 // busy reports true: on SQLite projection and webhook intake share the one
 // write connection, and intake is what senders wait on.
 func (p *Projector) YieldTo(busy func() bool) { p.yield = busy }
+
+// Watcher is told, inside the transaction that projected a batch, which
+// conversations the batch touched (after their SLA state was recomputed).
+// An error rolls the batch back, so what a watcher derives never disagrees
+// with the conversations.
+type Watcher func(ctx context.Context, tx *sql.Tx, conversations []int64, now time.Time) error
+
+// Watch adds a Watcher. Call it before Run.
+func (p *Projector) Watch(w Watcher) { p.watchers = append(p.watchers, w) }
 
 // Wake asks the projector to look for new events now.
 func (p *Projector) Wake() {
@@ -245,7 +256,15 @@ func (p *Projector) project(ctx context.Context, tx *sql.Tx, events []stored) ([
 		}
 	}
 	bands, err := p.fold.Recompute(ctx, tx, touched, now)
-	return touched, bands, err
+	if err != nil || len(touched) == 0 {
+		return touched, bands, err
+	}
+	for _, w := range p.watchers {
+		if err := w(ctx, tx, touched, now); err != nil {
+			return nil, 0, err
+		}
+	}
+	return touched, bands, nil
 }
 
 // apply folds one event. A problem with the event itself is returned as

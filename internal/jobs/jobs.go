@@ -5,8 +5,8 @@
 // interval across the whole deployment.
 //
 // Domain packages do not see River: they hand Register a plain function and
-// an interval. Later work that needs arguments and retries (outbound sends)
-// registers River workers through Workers.
+// an interval, or Handle a durable job handler (arguments, retries with
+// backoff) and enqueue its jobs inside their own transactions (EnqueueTx).
 package jobs
 
 import (
@@ -52,13 +52,15 @@ type Runner struct {
 	client  *river.Client[*sql.Tx]
 	workers *river.Workers
 	tasks   map[string]Task
-	db      *store.DB
-	logger  *slog.Logger
+	// handlers work durable jobs, by kind.
+	handlers map[string]Handler
+	db       *store.DB
+	logger   *slog.Logger
 }
 
 // New prepares a Runner over db. Register tasks and workers, then Start.
 func New(db *store.DB, logger *slog.Logger) *Runner {
-	return &Runner{workers: river.NewWorkers(), tasks: map[string]Task{}, db: db, logger: logger}
+	return &Runner{workers: river.NewWorkers(), tasks: map[string]Task{}, handlers: map[string]Handler{}, db: db, logger: logger}
 }
 
 // Workers is River's worker registry, for jobs with arguments.
@@ -79,6 +81,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		}
 		return nil
 	}))
+	river.AddWorker(r.workers, &durableWorker{handlers: r.handlers})
 	var periodic []*river.PeriodicJob
 	for _, t := range r.tasks {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(t.Every),
@@ -93,6 +96,12 @@ func (r *Runner) Start(ctx context.Context) error {
 		Workers:      r.workers,
 		PeriodicJobs: periodic,
 		JobTimeout:   5 * time.Minute,
+		// Poll often: SQLite and database/sql PostgreSQL have no job
+		// notifications, and a send waits for the next poll.
+		FetchPollInterval: 200 * time.Millisecond,
+		// A job whose process died (a crash, SIGKILL) runs again after
+		// this long; durable jobs are written to be safe to repeat.
+		RescueStuckJobsAfter: 10 * time.Minute,
 	})
 	if err != nil {
 		return fmt.Errorf("create job runner: %w", err)

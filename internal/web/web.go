@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotdash/hotdash/internal/approval"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
@@ -60,6 +61,11 @@ type Deps struct {
 	TopicSLA           string
 	// Bands are the SLA band thresholds, for the SLA tile's explanation.
 	Bands sla.Bands
+
+	// Approvals is the queue of AI drafts; TopicApprovals its live-update
+	// topic.
+	Approvals      *approval.Service
+	TopicApprovals string
 }
 
 // Handler serves the pages.
@@ -185,6 +191,8 @@ func (h *Handler) Register(r *httpx.Router) {
 	r.Page("GET /events/queue", auth.ReadConversations, h.queueEvents)
 	r.Page("GET /conversations/{id}", auth.ReadConversations, h.conversation)
 	r.Page("POST /conversations/{id}/actions", auth.ActOnConversations, h.act)
+	h.registerApprovals(r)
+	h.registerGrading(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)

@@ -1,0 +1,219 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hotdash/hotdash/client"
+	"github.com/hotdash/hotdash/internal/apptest"
+	"github.com/hotdash/hotdash/internal/auth"
+	"github.com/hotdash/hotdash/internal/chatwoot"
+	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/simulator"
+)
+
+// floor is HotDash wired to a simulated Chatwoot holding one open
+// conversation, with an AI agent's token and a lead's.
+type floor struct {
+	*apptest.App
+	sim     *simulator.Simulator
+	display int64
+	agent   *client.Client
+	lead    *client.Client
+	// intercept, when set, sees each request to Chatwoot first; true
+	// means it answered.
+	intercept atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
+}
+
+type floorOptions struct {
+	engine   string
+	dryRun   bool
+	attempts int
+	// noWebhooks leaves Chatwoot's webhooks off: HotDash learns only
+	// from its start-up reconciliation and its own calls.
+	noWebhooks bool
+}
+
+func startFloor(t *testing.T, o floorOptions) *floor {
+	t.Helper()
+	sim, err := simulator.New(simulator.Options{Token: "sim-token", AccountID: 1, Contacts: 3, Seed: 11,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	f := &floor{sim: sim}
+	simHandler := sim.Handler()
+	cw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := f.intercept.Load(); h != nil && (*h)(w, r) {
+			return
+		}
+		simHandler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(cw.Close)
+	display, err := sim.NewConversation(sim.Inboxes()[0].ID, 0, "Where is my parcel? It was due on Monday.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.display = display
+	attempts := o.attempts
+	if attempts == 0 {
+		attempts = 5
+	}
+	f.App = apptest.Start(t, apptest.Options{Engine: o.engine, Settings: func(s *config.Settings) {
+		s.Chatwoot = config.Chatwoot{BaseURL: cw.URL, APIToken: "sim-token", AccountID: 1, WebhookSecret: "sim-secret",
+			ReconcileEvery: time.Hour, DryRun: &o.dryRun, SendAttempts: attempts}
+	}})
+	if !o.noWebhooks {
+		sim.AddWebhook(simulator.Webhook{URL: f.URL() + "/webhooks/chatwoot", Secret: "sim-secret"})
+	}
+	f.agent, f.lead = f.Client(auth.Agent), f.Client(auth.Lead)
+	f.waitFor(t, "the conversation to arrive", func() bool {
+		_, err := f.Approvals.Conversations.ByDisplayID(context.Background(), 1, display)
+		return err == nil
+	})
+	return f
+}
+
+func (f *floor) waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// waitState waits until the draft reaches state and returns it.
+func (f *floor) waitState(t *testing.T, id int64, state string) client.DraftDetail {
+	t.Helper()
+	var d client.DraftDetail
+	f.waitFor(t, "draft to be "+state, func() bool {
+		var err error
+		d, err = f.lead.Draft(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.State == state
+	})
+	return d
+}
+
+// outgoing lists the public messages agents (or HotDash) sent in the
+// simulated conversation.
+func (f *floor) outgoing() []chatwoot.Message {
+	var out []chatwoot.Message
+	for _, m := range f.sim.Messages(f.display) {
+		if m.Type == chatwoot.MessageOutgoing && !m.Private {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (f *floor) submit(t *testing.T, d client.NewDraft) client.Draft {
+	t.Helper()
+	if d.ConversationDisplayID == 0 && d.ConversationID == 0 {
+		d.ConversationDisplayID = f.display
+	}
+	if d.Kind == "" {
+		d.Kind = "reply"
+	}
+	if d.Agent == "" {
+		d.Agent = "helper-bot"
+	}
+	out, err := f.agent.SubmitDraft(context.Background(), d, "")
+	if err != nil {
+		t.Fatalf("submit draft: %v", err)
+	}
+	return out
+}
+
+func apiError(t *testing.T, err error, status int, code string) *client.Error {
+	t.Helper()
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != status || (code != "" && ce.Code != code) {
+		t.Fatalf("want %d %s, got %v", status, code, err)
+	}
+	return ce
+}
+
+var goodGrades = &client.Grades{Tone: 5, Accuracy: 4, Policy: 5}
+
+func TestAnApprovedReplyReachesChatwootExactlyOnce(t *testing.T) {
+	for _, engine := range apptest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			f := startFloor(t, floorOptions{engine: engine})
+			ctx := context.Background()
+			key := client.NewIdempotencyKey()
+			conf := 0.9
+			in := client.NewDraft{ConversationDisplayID: f.display, Kind: "reply", Text: "Hi! Your parcel left our depot today.",
+				Agent: "helper-bot", Model: "m-2026-11", Confidence: &conf, Citations: []client.Citation{{Title: "Shipping times", URL: "https://help.example.com/shipping"}}}
+			d, err := f.agent.SubmitDraft(ctx, in, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.State != "pending_review" || d.Risk != "medium" || d.Version != 1 || len(d.Citations) != 1 {
+				t.Fatalf("submitted draft %+v", d)
+			}
+			again, err := f.agent.SubmitDraft(ctx, in, key)
+			if err != nil || again.ID != d.ID {
+				t.Fatalf("replayed submission made draft %d (%v), want %d", again.ID, err, d.ID)
+			}
+			// The agent may submit and read, never review.
+			_, err = f.agent.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Grades: goodGrades})
+			apiError(t, err, http.StatusForbidden, "")
+
+			_, err = f.lead.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Grades: &client.Grades{Tone: 4}})
+			ce := apiError(t, err, http.StatusUnprocessableEntity, "invalid")
+			if ce.Fields["grades.accuracy"] == "" || ce.Fields["grades.policy"] == "" || ce.Fields["grades.tone"] != "" {
+				t.Fatalf("missing grades named %v", ce.Fields)
+			}
+			_, err = f.lead.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Grades: &client.Grades{Tone: 6, Accuracy: 0, Policy: 3}})
+			ce = apiError(t, err, http.StatusUnprocessableEntity, "invalid")
+			if !strings.Contains(ce.Fields["grades.tone"], "1 to 5") {
+				t.Fatalf("out-of-range grade: %v", ce.Fields)
+			}
+
+			final := "Hi! Your parcel left our depot today and arrives tomorrow."
+			approved, err := f.lead.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Text: final, Grades: goodGrades})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if approved.State != "approved" || approved.FinalText != final || approved.EditDistance == nil || *approved.EditDistance != len(" and arrives tomorrow") {
+				t.Fatalf("approved draft %+v", approved)
+			}
+			// A second reviewer acting on the same revision loses.
+			_, err = f.lead.ReviewDraft(ctx, d.ID, "reject", client.DraftReview{Version: 1, Note: "too late"})
+			apiError(t, err, http.StatusConflict, "stale")
+
+			sent := f.waitState(t, d.ID, "sent")
+			if sent.DryRun || sent.ChatwootMessageID == 0 || sent.SentAt == nil {
+				t.Fatalf("sent draft %+v", sent.Draft)
+			}
+			f.waitFor(t, "Chatwoot's webhook to confirm the message", func() bool {
+				got, err := f.lead.Draft(ctx, d.ID)
+				return err == nil && got.ConfirmedAt != nil
+			})
+			out := f.outgoing()
+			if len(out) != 1 || out[0].Content != final || out[0].ID != sent.ChatwootMessageID {
+				t.Fatalf("Chatwoot received %+v, want the one final text", out)
+			}
+			page, err := f.lead.Decisions(ctx, client.DecisionQuery{Action: "draft.approve"})
+			if err != nil || len(page.Decisions) != 1 || page.Decisions[0].ApprovalRef != "draft:"+strconv.FormatInt(d.ID, 10) || page.Decisions[0].Actor == "" {
+				t.Fatalf("decision log: %+v (%v)", page.Decisions, err)
+			}
+		})
+	}
+}
