@@ -217,3 +217,185 @@ func TestAnApprovedReplyReachesChatwootExactlyOnce(t *testing.T) {
 		})
 	}
 }
+
+func TestReviewTransitionsAndTheirErrors(t *testing.T) {
+	for _, engine := range apptest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			f := startFloor(t, floorOptions{engine: engine, dryRun: true})
+			ctx := context.Background()
+
+			_, err := f.agent.SubmitDraft(ctx, client.NewDraft{ConversationDisplayID: 999999, Kind: "reply", Text: "Hi", Agent: "bot"}, "")
+			ce := apiError(t, err, http.StatusUnprocessableEntity, "invalid")
+			if !strings.Contains(ce.Fields["conversation_id"], "does not know") {
+				t.Fatalf("unknown conversation: %v", ce.Fields)
+			}
+			_, err = f.agent.SubmitDraft(ctx, client.NewDraft{ConversationDisplayID: f.display, Kind: "tweet", Agent: ""}, "")
+			ce = apiError(t, err, http.StatusUnprocessableEntity, "invalid")
+			if ce.Fields["kind"] == "" || ce.Fields["agent"] == "" {
+				t.Fatalf("bad draft: %v", ce.Fields)
+			}
+			key := client.NewIdempotencyKey()
+			first, err := f.agent.SubmitDraft(ctx, client.NewDraft{ConversationDisplayID: f.display, Kind: "reply", Text: "One", Agent: "bot"}, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.agent.SubmitDraft(ctx, client.NewDraft{ConversationDisplayID: f.display, Kind: "reply", Text: "Two", Agent: "bot"}, key)
+			apiError(t, err, http.StatusUnprocessableEntity, "idempotency_mismatch")
+
+			// Request changes needs a note; the agent revises; the reviewer rejects with a reason.
+			_, err = f.lead.ReviewDraft(ctx, first.ID, "request-changes", client.DraftReview{Version: 1})
+			ce = apiError(t, err, http.StatusUnprocessableEntity, "invalid")
+			if ce.Fields["note"] == "" {
+				t.Fatalf("request changes without a note: %v", ce.Fields)
+			}
+			back, err := f.lead.ReviewDraft(ctx, first.ID, "request-changes", client.DraftReview{Version: 1, Note: "Give the tracking link"})
+			if err != nil || back.State != "changes_requested" || back.ReviewNote != "Give the tracking link" {
+				t.Fatalf("request changes: %+v %v", back, err)
+			}
+			// The agent polls the outcome and learns from it.
+			polled, err := f.agent.Draft(ctx, first.ID)
+			if err != nil || polled.State != "changes_requested" || polled.ReviewNote != "Give the tracking link" {
+				t.Fatalf("agent polled %+v %v", polled, err)
+			}
+			rev, err := f.agent.ReviseDraft(ctx, first.ID, client.DraftRevision{Text: "Track it at https://track.example.com/1"})
+			if err != nil || rev.State != "pending_review" || rev.Revision != 2 || rev.Version != 3 {
+				t.Fatalf("revision: %+v %v", rev, err)
+			}
+			_, err = f.lead.ReviewDraft(ctx, first.ID, "reject", client.DraftReview{Version: rev.Version})
+			apiError(t, err, http.StatusUnprocessableEntity, "invalid")
+			rej, err := f.lead.ReviewDraft(ctx, first.ID, "reject", client.DraftReview{Version: rev.Version, Note: "Wrong carrier"})
+			if err != nil || rej.State != "rejected" {
+				t.Fatalf("reject: %+v %v", rej, err)
+			}
+			_, err = f.lead.ReviewDraft(ctx, first.ID, "approve", client.DraftReview{Version: rej.Version, Grades: goodGrades})
+			apiError(t, err, http.StatusConflict, "wrong_state")
+			_, err = f.agent.ReviseDraft(ctx, first.ID, client.DraftRevision{Text: "again"})
+			apiError(t, err, http.StatusConflict, "wrong_state")
+			hist, err := f.lead.Draft(ctx, first.ID)
+			if err != nil || len(hist.History) != 4 {
+				t.Fatalf("history %+v %v", hist.History, err)
+			}
+
+			// Bulk approval takes low risk only.
+			note := f.submit(t, client.NewDraft{Kind: "note", Text: "Customer prefers email"})
+			labels := f.submit(t, client.NewDraft{Kind: "labels", Labels: &client.LabelChange{Add: []string{"shipping"}}})
+			reply := f.submit(t, client.NewDraft{Kind: "reply", Text: "Your refund is on its way"})
+			if note.Risk != "low" || labels.Risk != "low" || reply.Risk != "high" {
+				t.Fatalf("risks %s %s %s", note.Risk, labels.Risk, reply.Risk)
+			}
+			res, err := f.lead.BulkApprove(ctx, client.BulkApproval{Drafts: []client.DraftVersion{{ID: note.ID, Version: 1}, {ID: labels.ID, Version: 1}, {ID: reply.ID, Version: 1}}})
+			if err != nil || len(res.Approved) != 2 || !strings.Contains(res.Failed[strconv.FormatInt(reply.ID, 10)], "low-risk") {
+				t.Fatalf("bulk: %+v %v", res, err)
+			}
+			// Dry run: recorded as sent, nothing reaches the customer.
+			d := f.waitState(t, note.ID, "sent")
+			if !d.DryRun || !strings.Contains(d.StateReason, "dry run") || len(f.outgoing()) != 0 {
+				t.Fatalf("dry-run send %+v, outgoing %v", d.Draft, f.outgoing())
+			}
+			page, err := f.lead.Drafts(ctx, client.DraftQuery{})
+			if err != nil || len(page.Drafts) != 1 || page.Drafts[0].ID != reply.ID || page.Pending["high"] != 1 {
+				t.Fatalf("queue %+v %v", page, err)
+			}
+		})
+	}
+}
+
+func TestAnsweredOrResolvedConversationsExpireTheirDrafts(t *testing.T) {
+	f := startFloor(t, floorOptions{engine: "sqlite", dryRun: true})
+	d := f.submit(t, client.NewDraft{Text: "We are on it."})
+	if _, err := f.sim.AgentReply(f.display, f.sim.Agents()[0].ID, "Sorted it for you already!"); err != nil {
+		t.Fatal(err)
+	}
+	got := f.waitState(t, d.ID, "expired")
+	if !strings.Contains(got.StateReason, "answered elsewhere") {
+		t.Fatalf("reason %q", got.StateReason)
+	}
+	d2 := f.submit(t, client.NewDraft{Text: "Anything else?"})
+	if err := f.sim.SetStatus(f.display, "resolved", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	got = f.waitState(t, d2.ID, "expired")
+	if got.StateReason != "the conversation was resolved" {
+		t.Fatalf("reason %q", got.StateReason)
+	}
+}
+
+// TestChatwootDownEndsInSendFailedAndRetrySendsOnce: every attempt fails
+// while Chatwoot is down; the draft shows send_failed with the reason, and
+// a retry once it is back sends one message.
+func TestChatwootDownEndsInSendFailedAndRetrySendsOnce(t *testing.T) {
+	f := startFloor(t, floorOptions{engine: "sqlite", attempts: 2})
+	ctx := context.Background()
+	d := f.submit(t, client.NewDraft{Text: "Your parcel is on its way."})
+	f.sim.SetDown(true)
+	if _, err := f.lead.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Grades: goodGrades}); err != nil {
+		t.Fatal(err)
+	}
+	failed := f.waitState(t, d.ID, "send_failed")
+	if failed.SendAttempts != 2 || !strings.Contains(failed.StateReason, "not sent after 2 attempts") {
+		t.Fatalf("failed draft %+v", failed.Draft)
+	}
+	f.sim.SetDown(false)
+	_, err := f.agent.ReviewDraft(ctx, d.ID, "retry", client.DraftReview{Version: failed.Version})
+	apiError(t, err, http.StatusForbidden, "")
+	if _, err := f.lead.ReviewDraft(ctx, d.ID, "retry", client.DraftReview{Version: failed.Version}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, d.ID, "sent")
+	if out := f.outgoing(); len(out) != 1 {
+		t.Fatalf("Chatwoot received %d messages", len(out))
+	}
+}
+
+// TestALostAnswerIsNotSentTwice: Chatwoot stores the message but its answer
+// never arrives (a 502 from a proxy, as after a timeout). The job retries,
+// finds the message by its reference and adopts it instead of posting again.
+func TestALostAnswerIsNotSentTwice(t *testing.T) {
+	f := startFloor(t, floorOptions{engine: "sqlite", noWebhooks: true})
+	ctx := context.Background()
+	d := f.submit(t, client.NewDraft{Text: "Thanks for waiting."})
+	var posts atomic.Int32
+	simHandler := f.sim.Handler()
+	lose := func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/messages") {
+			return false
+		}
+		posts.Add(1)
+		simHandler.ServeHTTP(httptest.NewRecorder(), r) // stored in Chatwoot…
+		w.WriteHeader(http.StatusBadGateway)            // …but the answer is lost
+		return true
+	}
+	f.intercept.Store(&lose)
+	if _, err := f.lead.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Grades: goodGrades}); err != nil {
+		t.Fatal(err)
+	}
+	sent := f.waitState(t, d.ID, "sent")
+	if posts.Load() != 1 || len(f.outgoing()) != 1 || sent.ChatwootMessageID != f.outgoing()[0].ID ||
+		!strings.Contains(sent.StateReason, "not sent again") {
+		t.Fatalf("posts %d, outgoing %d, draft %+v", posts.Load(), len(f.outgoing()), sent.Draft)
+	}
+}
+
+// TestANewCustomerMessageSendsTheDraftBack: the customer writes while the
+// send waits; the recheck before posting returns the draft for review.
+func TestANewCustomerMessageSendsTheDraftBack(t *testing.T) {
+	f := startFloor(t, floorOptions{engine: "sqlite", attempts: 3})
+	ctx := context.Background()
+	d := f.submit(t, client.NewDraft{Text: "It ships Monday."})
+	f.sim.SetDown(true)
+	if _, err := f.lead.ReviewDraft(ctx, d.ID, "approve", client.DraftReview{Version: 1, Grades: goodGrades}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitFor(t, "a failed attempt", func() bool {
+		got, err := f.lead.Draft(ctx, d.ID)
+		return err == nil && got.SendAttempts >= 1 && strings.Contains(got.StateReason, "retrying")
+	})
+	if _, err := f.sim.CustomerMessage(f.display, "Actually, can you send it to my office instead?"); err != nil {
+		t.Fatal(err)
+	}
+	f.sim.SetDown(false)
+	back := f.waitState(t, d.ID, "pending_review")
+	if !strings.Contains(back.StateReason, "customer wrote again") || len(f.outgoing()) != 0 {
+		t.Fatalf("draft %+v, outgoing %d", back.Draft, len(f.outgoing()))
+	}
+}
