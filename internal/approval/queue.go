@@ -260,3 +260,34 @@ func (s *Service) BulkApprove(ctx context.Context, actor string, items []BulkIte
 	}
 	return res, nil
 }
+
+// Neighbours returns the drafts before and after d in its state's queue
+// order (0 when there is none), for moving through the queue from one
+// draft's page. d need no longer be in that state: after approving a
+// draft, "next" is the one that followed it.
+func (s *Service) Neighbours(ctx context.Context, d Draft, state string) (prev, next int64, err error) {
+	if !worked(state) {
+		return 0, 0, nil
+	}
+	due := d.DueAt
+	if due.IsZero() {
+		due = noDeadline
+	}
+	rank := riskRank(d.Risk)
+	q := func(cmp, order string) (int64, error) {
+		var id int64
+		err := s.DB.Read.QueryRowContext(ctx, `SELECT id FROM drafts WHERE state = $1 AND (risk_rank, due_at, id) `+cmp+` ($2, $3, $4)
+			ORDER BY risk_rank `+order+`, due_at `+order+`, id `+order+` LIMIT 1`, state, rank, due, d.ID).Scan(&id)
+		if err == sql.ErrNoRows {
+			return 0, nil
+		}
+		return id, err
+	}
+	if prev, err = q("<", "DESC"); err != nil {
+		return 0, 0, fmt.Errorf("find the previous draft: %w", err)
+	}
+	if next, err = q(">", "ASC"); err != nil {
+		return 0, 0, fmt.Errorf("find the next draft: %w", err)
+	}
+	return prev, next, nil
+}

@@ -42,6 +42,9 @@ type dashboardPage struct {
 	// CX holds the CX Escalations and SLA tiles; nil for those who may not
 	// read conversations.
 	CX *cxTilesView
+	// Approvals is the Approvals tile; nil for those who may not read
+	// drafts.
+	Approvals *approvalsTile
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +65,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		v := viewCXTiles(r.Context(), cx)
 		p.CX = &v
+	}
+	if canReadDrafts(r.Context()) {
+		t, err := h.loadApprovalsTile(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Approvals = &t
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }

@@ -45,12 +45,22 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if cx {
 		topics = append(topics, h.TopicConversations, h.TopicSLA, cxRefreshedTopic)
 	}
+	drafts := canReadDrafts(r.Context())
+	if drafts {
+		topics = append(topics, h.TopicApprovals)
+	}
 	h.serveStream(w, r, topics, func(ctx context.Context, changed map[string]bool, since time.Time) []byte {
 		var out []byte
 		if changed == nil || changed[h.TopicDecisions] {
 			body, err := h.renderTile(ctx)
 			if logRenderError(ctx, "decision tile", err) {
 				out = append(out, sseEvent(tileEvent, body)...)
+			}
+		}
+		if drafts && (changed == nil || changed[h.TopicApprovals]) {
+			body, err := h.renderApprovalsTile(ctx)
+			if logRenderError(ctx, "approvals tile", err) {
+				out = append(out, sseEvent(approvalsEvent, body)...)
 			}
 		}
 		switch {

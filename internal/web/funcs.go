@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hotdash/hotdash/internal/approval"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/httpx"
 )
@@ -181,4 +183,47 @@ func senderLabel(senderType string) string {
 func canReadConversations(ctx context.Context) bool {
 	p, ok := httpx.PrincipalFrom(ctx)
 	return ok && p.Can(auth.ReadConversations)
+}
+
+// kindLabel names a draft kind for people.
+func kindLabel(kind string) string {
+	switch kind {
+	case approval.KindReply:
+		return "reply"
+	case approval.KindNote:
+		return "private note"
+	case approval.KindLabels:
+		return "label change"
+	}
+	return kind
+}
+
+// labelChangeText says what a labels draft changes.
+func labelChangeText(c approval.LabelChange) string {
+	var parts []string
+	if len(c.Add) > 0 {
+		parts = append(parts, "add "+strings.Join(c.Add, ", "))
+	}
+	if len(c.Remove) > 0 {
+		parts = append(parts, "remove "+strings.Join(c.Remove, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// percentText shows a 0–1 share as a whole percentage; it takes a value or
+// a pointer (nil shows a dash).
+func percentText(v any) string {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case *float64:
+		if x == nil {
+			return "—"
+		}
+		f = *x
+	default:
+		return "—"
+	}
+	return strconv.Itoa(int(math.Round(f*100))) + " %"
 }

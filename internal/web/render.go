@@ -44,6 +44,12 @@ func (v view) CanReadDecisions() bool { return v.SignedIn && v.User.Can(auth.Rea
 // the dashboard shows the CX tiles.
 func (v view) CanReadConversations() bool { return v.SignedIn && v.User.Can(auth.ReadConversations) }
 
+// CanReadDrafts reports whether the navigation links the approvals queue.
+func (v view) CanReadDrafts() bool { return v.SignedIn && v.User.Can(auth.ReadDrafts) }
+
+// CanReviewDrafts reports whether the user may review drafts.
+func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
+
 // UserLabel is how the header names the signed-in user.
 func (v view) UserLabel() string {
 	if v.User.DisplayName != "" {

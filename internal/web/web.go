@@ -173,6 +173,14 @@ func (h *Handler) funcs() template.FuncMap {
 		"hasLabel":        slices.Contains[[]string],
 		"actionName":      actionLabel,
 		"list":            func(items ...string) []string { return items },
+
+		"draftURL":    draftURL,
+		"riskLabel":   riskLabel,
+		"stateLabel":  func(s string) string { return stateLabels()[s] },
+		"kindLabel":   kindLabel,
+		"labelChange": labelChangeText,
+		"percent":     percentText,
+		"gradeScale":  gradeScale,
 	}
 }
 

@@ -86,6 +86,7 @@
       if (afterG && e.key === "d") to = "/";
       else if (afterG && e.key === "l") to = "/decisions";
       else if (afterG && e.key === "q") to = "/queue";
+      else if (afterG && e.key === "a") to = "/approvals";
       else if (e.key === "n") to = "/decisions/new";
       else if (e.key === "g") gAt = Date.now();
       else if (e.key === "?") openShortcuts();
@@ -214,6 +215,100 @@
     }
   }
 
+  // ---------- Approvals: moving through drafts, grading, deciding ----------
+
+  // reviewKeyTarget reports whether a key press in target may act as a
+  // review shortcut: anywhere but text fields (grade radios and checkboxes
+  // are fine).
+  function reviewKeyTarget(target) {
+    if (!(target instanceof Element)) return true;
+    if (target instanceof HTMLInputElement) return ["radio", "checkbox"].includes(target.type);
+    return !isTyping(target);
+  }
+
+  function installApprovalsQueue() {
+    const region = document.querySelector("[data-approvals-queue]");
+    if (!region) return;
+    document.addEventListener("keydown", (e) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !reviewKeyTarget(e.target)) return;
+      const links = Array.from(region.querySelectorAll("[data-draft-row] a[id^='draft-link-']"));
+      if (links.length === 0) return;
+      const row = document.activeElement && document.activeElement.closest("[data-draft-row]");
+      const at = row ? links.findIndex((a) => row.contains(a)) : -1;
+      let to = -1;
+      if (e.key === "j") to = Math.min(at + 1, links.length - 1);
+      else if (e.key === "k") to = Math.max(at - 1, 0);
+      else if (e.key === "x" && row) {
+        const box = row.querySelector("input[type='checkbox']");
+        if (box) box.checked = !box.checked;
+        e.preventDefault();
+        return;
+      } else return;
+      e.preventDefault();
+      links[to].focus();
+      links[to].scrollIntoView({ block: "nearest" });
+    });
+  }
+
+  function installReview() {
+    const form = document.querySelector("[data-review-form]");
+    const next = document.querySelector("[data-draft-next]");
+    const prev = document.querySelector("[data-draft-prev]");
+    if (!form && !next && !prev) return;
+    const hint = form && form.querySelector("[data-review-hint]");
+    const groups = form ? Array.from(form.querySelectorAll("[data-grade]")) : [];
+    const note = form && form.querySelector("textarea[name='note']");
+    const button = (action) => form.querySelector(`[data-review-action='${action}']`);
+    const say = (text) => {
+      if (hint) hint.textContent = text;
+    };
+    const focusGroup = (g) => {
+      const radio = g.querySelector("input:checked") || g.querySelector("input");
+      if (radio) radio.focus();
+    };
+    const missing = () => groups.filter((g) => !g.querySelector("input:checked"));
+    const decide = (action) => {
+      if (action === "approve" && form.dataset.kind === "reply" && missing().length > 0) {
+        focusGroup(missing()[0]);
+        say("Grade tone, accuracy and policy first: press G, then 1–5 for each.");
+        return;
+      }
+      if (action !== "approve" && note && note.value.trim() === "") {
+        form.dataset.pending = action;
+        note.focus();
+        say(action === "reject" ? "Write why it is rejected, then press Ctrl+Enter to reject." : "Write what to change, then press Ctrl+Enter to send it back.");
+        return;
+      }
+      form.requestSubmit(button(action));
+    };
+    document.addEventListener("keydown", (e) => {
+      if (e.defaultPrevented || e.metaKey || e.altKey) return;
+      if (form && e.ctrlKey && e.key === "Enter" && form.contains(e.target)) {
+        e.preventDefault();
+        decide(form.dataset.pending || "approve");
+        return;
+      }
+      if (e.ctrlKey || !reviewKeyTarget(e.target)) return;
+      const dialog = document.getElementById("shortcuts");
+      if (dialog && dialog.open) return;
+      const group = e.target instanceof Element ? e.target.closest("[data-grade]") : null;
+      if (group && /^[1-5]$/.test(e.key)) {
+        const radio = group.querySelector(`input[value='${e.key}']`);
+        radio.checked = true;
+        const i = groups.indexOf(group);
+        if (i + 1 < groups.length) focusGroup(groups[i + 1]);
+        else say("Graded. Press a to approve.");
+      } else if (e.key === "j" && next) next.click();
+      else if (e.key === "k" && prev) prev.click();
+      else if (form && e.key === "G" && groups.length > 0) focusGroup(missing()[0] || groups[0]);
+      else if (form && e.key === "a") decide("approve");
+      else if (form && e.key === "c") decide("request_changes");
+      else if (form && e.key === "r") decide("reject");
+      else return;
+      e.preventDefault();
+    });
+  }
+
   // ---------- Small form helpers ----------
 
   function installForms() {
@@ -237,6 +332,8 @@
     installShortcuts();
     installZoneForms();
     installLive();
+    installApprovalsQueue();
+    installReview();
     installForms();
   }
 
