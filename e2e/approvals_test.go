@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hotdash/hotdash/client"
@@ -35,7 +36,7 @@ func TestAReviewerWorksTheQueueWithTheKeyboard(t *testing.T) {
 	t.Cleanup(sim.Close)
 	cw := httptest.NewServer(sim.Handler())
 	t.Cleanup(cw.Close)
-	display, err := sim.NewConversation(sim.Inboxes()[0].ID, 0, "I was charged twice, I want a refund!")
+	display, err := sim.NewConversation(sim.Inboxes()[0].ID, 0, "Hi, my order has not arrived yet.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestAReviewerWorksTheQueueWithTheKeyboard(t *testing.T) {
 	if got := eval[string](t, tab, `document.activeElement.id`); got != riskyLink {
 		t.Fatalf("j focused %q, want the high-risk draft", got)
 	}
-	step(t, tab, "press Enter", chromedp.KeyEvent("\r"))
+	pressAndLoad(t, tab, "press Enter", "\r")
 	waitFor(t, tab, "the review page", `!!document.querySelector("[data-review-form]")`, liveWait)
 	if got := eval[string](t, tab, `document.querySelector("#agent-text mark").textContent`); got != "refunded" {
 		t.Fatalf("the highlighted words are %q", got)
@@ -98,7 +99,7 @@ func TestAReviewerWorksTheQueueWithTheKeyboard(t *testing.T) {
 	if grades != "545" {
 		t.Fatalf("grades %q", grades)
 	}
-	step(t, tab, "press a", chromedp.KeyEvent("a"))
+	pressAndLoad(t, tab, "press a", "a")
 	calmPath := "/approvals/" + strconv.FormatInt(calm.ID, 10)
 	waitFor(t, tab, "the next draft after approving", `location.pathname === "`+calmPath+`" && document.body.innerText.includes("approved; it is being sent")`, liveWait)
 
@@ -130,5 +131,16 @@ func TestAReviewerWorksTheQueueWithTheKeyboard(t *testing.T) {
 	}
 	if p := console.problems(); len(p) > 0 {
 		t.Fatalf("browser console: %s", strings.Join(p, "\n"))
+	}
+}
+
+// pressAndLoad presses a key that leads to another page and waits for it
+// to load.
+func pressAndLoad(t *testing.T, tab context.Context, what, key string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(sctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.KeyEvent(key))); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
