@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -24,17 +23,7 @@ const killSecret = "kill-test-webhook-secret"
 // it with its URL.
 func startServe(t *testing.T, dataDir string) (*exec.Cmd, string, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "HOTDASH_CLI_TEST_AS_MAIN=1", "HOTDASH_DATA_DIR="+dataDir, "HOTDASH_ADDR=127.0.0.1:0",
-		"HOTDASH_DATABASE_URL=", "CHATWOOT_WEBHOOK_SECRET="+killSecret)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd, waitForURL(t, stdout), &stderr
+	return startServeEnv(t, dataDir, "CHATWOOT_WEBHOOK_SECRET="+killSecret)
 }
 
 func webhook(display, msg int64) []byte {
