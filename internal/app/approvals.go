@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/hotdash/hotdash/internal/approval"
 	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/jobs"
 )
 
@@ -29,3 +30,6 @@ func (a *App) buildApprovals(risk config.RiskConfig) {
 	a.Jobs.Handle(jobs.Handler{Kind: approval.JobDecision, MaxAttempts: 25, Work: a.Approvals.WorkDecision})
 	a.cx.projector.Watch(a.Approvals.Watch)
 }
+
+// Conversations is the CX queue (for the demo's pretend agent).
+func (a *App) Conversations() *conversation.Queue { return a.cx.queue }

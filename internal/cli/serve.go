@@ -20,6 +20,9 @@ const shutdownGrace = 30 * time.Second
 // makes: a calm support floor.
 const demoTrafficRate = 0.5
 
+// demoDraftEvery is how often the demo's pretend AI agent drafts.
+const demoDraftEvery = 20 * time.Second
+
 func newServe(e *env) *cobra.Command {
 	var withDemo bool
 	cmd := &cobra.Command{
@@ -82,6 +85,10 @@ func serve(ctx context.Context, e *env, withDemo bool) error {
 		}
 		_, _ = fmt.Fprintf(e.Stdout, "Demo mode: a simulated Chatwoot at %s sends support traffic to HotDash (a change every %s)\n",
 			sim.URL(), time.Duration(float64(time.Second)/demoTrafficRate))
+		agentCtx, stopAgent := context.WithCancel(ctx)
+		defer stopAgent()
+		go demo.NewAgent(a.Approvals, a.Conversations(), logger).Run(agentCtx, demoDraftEvery)
+		_, _ = fmt.Fprintf(e.Stdout, "Demo mode: a pretend AI agent drafts a reply for the approvals queue every %s\n", demoDraftEvery)
 	}
 	select {
 	case <-ctx.Done():
