@@ -129,6 +129,8 @@ func TestAReviewerWorksTheQueueWithTheKeyboard(t *testing.T) {
 	if len(out) != 1 || out[0] != risky.Text {
 		t.Fatalf("Chatwoot received %q, want the one approved reply", out)
 	}
+	step(t, tab, "open the grading page", chromedp.Navigate(a.URL()+"/approvals/grading"), chromedp.WaitReady(chromedp.CSS("main h1")))
+	checkAxe(t, tab, src, "grading (one graded reply)")
 	if p := console.problems(); len(p) > 0 {
 		t.Fatalf("browser console: %s", strings.Join(p, "\n"))
 	}

@@ -53,6 +53,9 @@ func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
 	visit("API tokens", "/admin/tokens", "#f-name")
 	visit("account", "/account", "#f-current_password")
 	visit("not found", "/decisions/999", ".error-state")
+	visit("approvals (empty)", "/approvals", "#approvals-results .empty")
+	visit("approvals (sent, empty)", "/approvals?state=sent", "#approvals-results .empty")
+	visit("grading (no graded replies)", "/approvals/grading", "main h1")
 
 	step(t, tab, "go to the tokens page", chromedp.Navigate(base+"/admin/tokens"), chromedp.WaitReady(chromedp.ID("f-name")))
 	step(t, tab, "name the token", chromedp.SendKeys(chromedp.ID("f-name"), "nightly-export"))

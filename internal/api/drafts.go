@@ -23,6 +23,7 @@ func (a *API) registerDrafts(r *httpx.Router) {
 	r.API("POST /api/v1/drafts/{id}/reject", auth.ReviewDrafts, a.reviewDraft(a.Approvals.Reject))
 	r.API("POST /api/v1/drafts/{id}/retry", auth.ReviewDrafts, a.reviewDraft(a.Approvals.Retry))
 	r.API("POST /api/v1/drafts/bulk-approve", auth.ReviewDrafts, a.bulkApprove)
+	a.registerGrading(r)
 }
 
 // DraftProblem maps the approval errors a client acts on.
