@@ -25,10 +25,11 @@ func (a *App) buildApprovals(risk config.RiskConfig) {
 	if a.cx.client != nil {
 		cw = a.cx.client
 	}
-	sender := approval.NewSender(a.Approvals, cw, a.Settings.ChatwootDryRun(), a.Settings.Chatwoot.Attempts(), a.Logger.With("component", "approvals"))
+	sender := approval.NewSender(a.Approvals, cw, a.Settings.ChatwootDryRun(), a.Settings.Chatwoot.Attempts(), a.Logger.With("component", "approvals"), a.Registry)
 	a.Jobs.Handle(sender.Handler())
 	a.Jobs.Handle(jobs.Handler{Kind: approval.JobDecision, MaxAttempts: 25, Work: a.Approvals.WorkDecision})
 	a.cx.projector.Watch(a.Approvals.Watch)
+	a.Registry.MustRegister(approval.NewCollector(a.Approvals))
 }
 
 // Conversations is the CX queue (for the demo's pretend agent).

@@ -122,6 +122,21 @@ func (f *floor) outgoing() []chatwoot.Message {
 	return out
 }
 
+// metrics scrapes /metrics.
+func (f *floor) metrics(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get(f.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func (f *floor) submit(t *testing.T, d client.NewDraft) client.Draft {
 	t.Helper()
 	if d.ConversationDisplayID == 0 && d.ConversationID == 0 {
@@ -209,6 +224,12 @@ func TestAnApprovedReplyReachesChatwootExactlyOnce(t *testing.T) {
 			out := f.outgoing()
 			if len(out) != 1 || out[0].Content != final || out[0].ID != sent.ChatwootMessageID {
 				t.Fatalf("Chatwoot received %+v, want the one final text", out)
+			}
+			metrics := f.metrics(t)
+			for _, want := range []string{`hotdash_draft_send_attempts_total{outcome="sent"} 1`, `hotdash_drafts_pending{risk="medium"} 0`} {
+				if !strings.Contains(metrics, want) {
+					t.Errorf("metrics lack %s", want)
+				}
 			}
 			page, err := f.lead.Decisions(ctx, client.DecisionQuery{Action: "draft.approve"})
 			if err != nil || len(page.Decisions) != 1 || page.Decisions[0].ApprovalRef != "draft:"+strconv.FormatInt(d.ID, 10) || page.Decisions[0].Actor == "" {
@@ -370,6 +391,9 @@ func TestALostAnswerIsNotSentTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := f.waitState(t, d.ID, "sent")
+	if !strings.Contains(f.metrics(t), `hotdash_draft_send_attempts_total{outcome="adopted"} 1`) {
+		t.Error("the adopted send is not counted")
+	}
 	if posts.Load() != 1 || len(f.outgoing()) != 1 || sent.ChatwootMessageID != f.outgoing()[0].ID ||
 		!strings.Contains(sent.StateReason, "not sent again") {
 		t.Fatalf("posts %d, outgoing %d, draft %+v", posts.Load(), len(f.outgoing()), sent.Draft)

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hotdash/hotdash/internal/chatwoot"
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/jobs"
@@ -30,13 +32,20 @@ type Sender struct {
 	dryRun   bool
 	attempts int
 	logger   *slog.Logger
+	// outcomes counts attempts by how they ended.
+	outcomes *prometheus.CounterVec
 }
 
 // NewSender returns a Sender that tries each send up to attempts times
 // (with backoff) before it shows as send_failed. With dryRun, drafts are
 // marked sent (and dry_run) without reaching Chatwoot.
-func NewSender(svc *Service, cw Chatwoot, dryRun bool, attempts int, logger *slog.Logger) *Sender {
-	return &Sender{svc: svc, cw: cw, dryRun: dryRun, attempts: max(attempts, 1), logger: logger}
+func NewSender(svc *Service, cw Chatwoot, dryRun bool, attempts int, logger *slog.Logger, reg prometheus.Registerer) *Sender {
+	s := &Sender{svc: svc, cw: cw, dryRun: dryRun, attempts: max(attempts, 1), logger: logger,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotdash_draft_send_attempts_total",
+			Help: "Attempts to send an approved draft, by outcome: sent, adopted (found in Chatwoot already), dry_run, back_to_review, expired, retrying, failed."},
+			[]string{"outcome"})}
+	reg.MustRegister(s.outcomes)
+	return s
 }
 
 // Handler is the JobSend handler to register with the job runner.
@@ -52,6 +61,25 @@ type outcome struct {
 	messageID int64
 	dryRun    bool
 	confirmed bool
+	// adopted: the message was found in Chatwoot, not posted.
+	adopted bool
+}
+
+// label names the outcome for the attempts counter.
+func (o outcome) label() string {
+	switch {
+	case o.dryRun:
+		return "dry_run"
+	case o.adopted:
+		return "adopted"
+	case o.state == StatePending:
+		return "back_to_review"
+	case o.state == StateExpired:
+		return "expired"
+	case o.state == StateSendFailed:
+		return "failed"
+	}
+	return "sent"
 }
 
 // Work sends one approved draft, exactly once: a draft that is no longer
@@ -79,11 +107,15 @@ func (s *Sender) Work(ctx context.Context, j jobs.Job) error {
 	out, err := s.attempt(ctx, d, conv)
 	if err != nil {
 		if !j.Final() && retryable(err) {
+			s.outcomes.WithLabelValues("retrying").Inc()
+			s.logger.Warn("draft send failed; retrying", "draft_id", d.ID, "attempt", j.Attempt, "error", err)
 			s.svc.noteRetry(ctx, d, j.Attempt, j.MaxAttempts, err)
 			return err
 		}
+		s.logger.Error("draft not sent", "draft_id", d.ID, "attempt", j.Attempt, "error", err)
 		out = outcome{state: StateSendFailed, reason: fmt.Sprintf("not sent after %d attempts: %v", j.Attempt, err)}
 	}
+	s.outcomes.WithLabelValues(out.label()).Inc()
 	return s.svc.finishSend(ctx, d, out)
 }
 
@@ -132,7 +164,7 @@ func (s *Sender) recheck(ctx context.Context, d Draft, displayID int64) (outcome
 	}
 	for _, m := range msgs {
 		if refOf(m) == d.Ref() {
-			return outcome{state: StateSent, messageID: m.ID, reason: "already in Chatwoot from an earlier attempt; not sent again"}, true, nil
+			return outcome{state: StateSent, messageID: m.ID, adopted: true, reason: "already in Chatwoot from an earlier attempt; not sent again"}, true, nil
 		}
 	}
 	if d.Kind != KindReply {
