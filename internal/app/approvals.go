@@ -28,7 +28,9 @@ func (a *App) buildApprovals(risk config.RiskConfig) {
 	sender := approval.NewSender(a.Approvals, cw, a.Settings.ChatwootDryRun(), a.Settings.Chatwoot.Attempts(), a.Logger.With("component", "approvals"), a.Registry)
 	a.Jobs.Handle(sender.Handler())
 	a.Jobs.Handle(jobs.Handler{Kind: approval.JobDecision, MaxAttempts: 25, Work: a.Approvals.WorkDecision})
+	a.Jobs.Handle(jobs.Handler{Kind: approval.JobNote, MaxAttempts: 10, Work: a.Approvals.WorkNote})
 	a.cx.projector.Watch(a.Approvals.Watch)
+	a.cx.projection.OnPrivateNote(a.Approvals.FromNote)
 	a.Registry.MustRegister(approval.NewCollector(a.Approvals))
 }
 

@@ -423,3 +423,32 @@ func TestANewCustomerMessageSendsTheDraftBack(t *testing.T) {
 		t.Fatalf("draft %+v, outgoing %d", back.Draft, len(f.outgoing()))
 	}
 }
+
+// TestAMarkedChatwootNoteBecomesADraft: an agent writes "/draft …" as a
+// private note in Chatwoot; HotDash holds the text for review.
+func TestAMarkedChatwootNoteBecomesADraft(t *testing.T) {
+	f := startFloor(t, floorOptions{engine: "sqlite", dryRun: true})
+	ctx := context.Background()
+	author := f.sim.Agents()[0]
+	if _, err := f.sim.PrivateNote(f.display, author.ID, "just a note for the team"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.sim.PrivateNote(f.display, author.ID, "/draft We have refunded your order."); err != nil {
+		t.Fatal(err)
+	}
+	var page client.DraftPage
+	f.waitFor(t, "the note's draft", func() bool {
+		var err error
+		page, err = f.lead.Drafts(ctx, client.DraftQuery{})
+		return err == nil && len(page.Drafts) > 0
+	})
+	time.Sleep(300 * time.Millisecond) // room for a wrong second draft
+	page, err := f.lead.Drafts(ctx, client.DraftQuery{})
+	if err != nil || len(page.Drafts) != 1 {
+		t.Fatalf("drafts %+v (%v)", page.Drafts, err)
+	}
+	d := page.Drafts[0]
+	if d.Kind != "reply" || d.Text != "We have refunded your order." || d.Agent != author.Name || d.Risk != "high" {
+		t.Fatalf("draft from the note: %+v", d)
+	}
+}

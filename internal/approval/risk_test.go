@@ -155,3 +155,18 @@ func FuzzAssessNeverPanicsAndSpansAreInText(f *testing.F) {
 		}
 	})
 }
+
+func TestDraftMarkers(t *testing.T) {
+	for note, want := range map[string]string{
+		"/draft Hi Ada, it ships today.": "Hi Ada, it ships today.",
+		"  [DRAFT]: Hello\nthere ":       "Hello\nthere",
+		"/drafted a reply":               "",
+		"Please /draft this":             "",
+		"/draft":                         "",
+	} {
+		got, ok := draftText(note)
+		if got != want || ok != (want != "") {
+			t.Errorf("draftText(%q) = %q, %v; want %q", note, got, ok, want)
+		}
+	}
+}

@@ -28,7 +28,17 @@ type Projection struct {
 	accountID int64
 	rules     Rules
 	stmts     *store.Statements
+	// notes are told of private notes as they are projected.
+	notes []NoteWatcher
 }
+
+// NoteWatcher is told, inside the projecting transaction, of a private
+// note an agent wrote in Chatwoot (not one HotDash sent). An error rolls
+// the batch back.
+type NoteWatcher func(ctx context.Context, tx *sql.Tx, conversationID int64, m chatwoot.Message) error
+
+// OnPrivateNote adds a NoteWatcher. Call it before projecting.
+func (p *Projection) OnPrivateNote(w NoteWatcher) { p.notes = append(p.notes, w) }
 
 // NewProjection returns a Projection measuring SLAs by rules. accountID is
 // used for events that do not name their account (older Chatwoot versions).
@@ -109,6 +119,13 @@ func (p *Projection) applyMessage(ctx context.Context, tx *sql.Tx, ev chatwoot.E
 	}
 	if err := p.insertMessage(ctx, tx, id, m); err != nil {
 		return id, err
+	}
+	if m.Private && m.Type == chatwoot.MessageOutgoing && m.Content != "" && hotdashRef(m.ContentAttributes) == "" {
+		for _, w := range p.notes {
+			if err := w(ctx, tx, id, m); err != nil {
+				return id, err
+			}
+		}
 	}
 	if m.Type != chatwoot.MessageActivity && !m.Private && m.Content != "" {
 		if _, err := p.stmts.In(ctx, tx, qTouch).ExecContext(ctx, id, preview(m.Content), now); err != nil {
