@@ -17,6 +17,10 @@ type Policy struct {
 	Auth AuthPolicy `yaml:"auth"`
 	SLA  SLAConfig  `yaml:"sla"`
 	Risk RiskConfig `yaml:"risk"`
+	// Notify names the endpoints notifications leave through.
+	Notify NotifyConfig `yaml:"notify"`
+	// Escalation is the incident ladder: levels, contacts, timers.
+	Escalation EscalationConfig `yaml:"escalation"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -41,7 +45,7 @@ func DefaultPolicy() Policy {
 		MaxFailuresPerAddress: 20,
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
-	}, SLA: DefaultSLA(), Risk: DefaultRisk()}
+	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -94,6 +98,12 @@ func (p Policy) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := p.Risk.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Notify.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Escalation.Validate(p.Notify); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
