@@ -397,6 +397,10 @@ func TestPermissionTable(t *testing.T) {
 		{auth.Executive, auth.ReadDrafts, true},
 		{auth.Executive, auth.ReviewDrafts, false},
 		{auth.DevOps, auth.SubmitDrafts, false},
+		{auth.Executive, auth.ManageIncidents, true},
+		{auth.Agent, auth.ReadIncidents, false},
+		{auth.Lead, auth.EditOnCall, false},
+		{auth.Manager, auth.EditOnCall, true},
 		{"", auth.Signedin, false},
 		{"", auth.Public, true},
 	}

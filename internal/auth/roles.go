@@ -49,6 +49,13 @@ const (
 	ReadDrafts   Permission = "drafts:read"
 	SubmitDrafts Permission = "drafts:submit"
 	ReviewDrafts Permission = "drafts:review"
+	// ReadIncidents sees incidents, their ladder and the on-call table;
+	// ManageIncidents opens, escalates, acknowledges and resolves them
+	// (every person: an executive acknowledges an L4 page); EditOnCall
+	// changes who is on call for each level.
+	ReadIncidents   Permission = "incidents:read"
+	ManageIncidents Permission = "incidents:manage"
+	EditOnCall      Permission = "oncall:edit"
 	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
 	// OwnAccount is a person's own account (changing their password): API
@@ -67,8 +74,10 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains(TokenRoles(), r)
 	case OwnAccount:
 		return slices.Contains(people, r)
-	case ReadDecisions, WriteDecisions:
+	case ReadDecisions, WriteDecisions, ReadIncidents, ManageIncidents:
 		return slices.Contains(people, r)
+	case EditOnCall:
+		return r == Manager || r == Admin
 	case ReadConversations:
 		return slices.Contains(people, r) || r == Agent
 	case ActOnConversations, ReviewDrafts:
