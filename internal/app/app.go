@@ -26,6 +26,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/httpx"
+	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/jobs"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/store/postgres"
@@ -60,6 +61,8 @@ type App struct {
 	Decisions *decisionlog.Log
 	// Approvals is the queue of AI drafts held for review.
 	Approvals *approval.Service
+	// Incidents runs incidents and the escalation ladder.
+	Incidents *incident.Service
 	Events    *events.Broker
 	Jobs      *jobs.Runner
 	Registry  *prometheus.Registry
@@ -152,6 +155,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.buildApprovals(o.Policy.Risk)
+	if err := a.buildIncidents(ctx, o.Policy); err != nil {
+		return err
+	}
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -216,6 +222,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.cancel = cancel
 	go a.Events.Run(runCtx)
 	a.startCX(runCtx)
+	go a.Incidents.Run(runCtx)
 	if err := a.Jobs.Start(runCtx); err != nil {
 		cancel()
 		return err

@@ -33,9 +33,10 @@ type cx struct {
 func (a *App) buildCX(rules conversation.Rules) error {
 	c := &cx{queue: conversation.NewQueue(a.DB)}
 	c.projection = conversation.NewProjection(a.DB, a.Settings.Chatwoot.AccountID, rules)
-	c.deadlines = conversation.NewDeadlines(a.DB, rules.Bands, a.Clock, a.Registry, a.Logger, func([]conversation.BandChange) {
+	c.deadlines = conversation.NewDeadlines(a.DB, rules.Bands, a.Clock, a.Registry, a.Logger, func(changes []conversation.BandChange) {
 		a.Events.Publish(TopicSLA)
 		a.Events.Publish(TopicConversations)
+		a.slaBandChanged(context.Background(), changes)
 	})
 	c.projector = ingest.NewProjector(a.DB, c.projection, a.Clock, a.Registry, a.Logger, func(_ []int64, bandChanges int) {
 		c.deadlines.Nearer()

@@ -49,7 +49,7 @@ func newLadder(t *testing.T, db *storetest.DB, clk *clock.Manual, cfg config.Esc
 		_ = runner.Stop(stop)
 	})
 	svc = incident.NewService(incident.Deps{DB: db.DB, Decisions: log, Clock: clk, Ladder: cfg, Jobs: runner, Logger: logger,
-		PublicURL: "https://hotdash.example.com"})
+		PublicURL: func() string { return "https://hotdash.example.com" }})
 	return &ladder{Service: svc, clk: clk, db: db, log: log}
 }
 

@@ -60,8 +60,9 @@ type Deps struct {
 	Outbox    Outbox
 	Alerts    Alerter
 	Jobs      Enqueuer
-	// PublicURL prefixes links in notifications.
-	PublicURL string
+	// PublicURL returns the URL people reach HotDash at, for links in
+	// notifications (known once the server listens).
+	PublicURL func() string
 	Logger    *slog.Logger
 	// OnChange is told that incidents changed (live pages); may be nil.
 	OnChange func()
@@ -81,6 +82,9 @@ func NewService(d Deps) *Service {
 	}
 	if d.Wake == nil {
 		d.Wake = func() {}
+	}
+	if d.PublicURL == nil {
+		d.PublicURL = func() string { return "" }
 	}
 	return &Service{Deps: d}
 }
@@ -149,4 +153,4 @@ func (s *Service) AppendDecision(ctx context.Context, raw json.RawMessage) error
 	return err
 }
 
-func (s *Service) link(path string) string { return s.PublicURL + path }
+func (s *Service) link(path string) string { return s.PublicURL() + path }

@@ -103,3 +103,23 @@ func (r *Runner) EnqueueTx(ctx context.Context, tx *sql.Tx, kind string, args an
 	}
 	return nil
 }
+
+// Enqueue adds a durable job on its own (outside any transaction of the
+// caller's).
+func (r *Runner) Enqueue(ctx context.Context, kind string, args any) error {
+	h, ok := r.handlers[kind]
+	if !ok {
+		return fmt.Errorf("jobs: no handler %q is registered", kind)
+	}
+	if r.client == nil {
+		return ErrNotStarted
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return fmt.Errorf("jobs: encode %s arguments: %w", kind, err)
+	}
+	if _, err := r.client.Insert(ctx, durableArgs{Handler: kind, Args: b}, &river.InsertOpts{MaxAttempts: h.MaxAttempts}); err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+	}
+	return nil
+}
