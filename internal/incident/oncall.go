@@ -27,7 +27,7 @@ type OnCall struct {
 	Name     string
 	Contacts []Contact
 	// Notify lists the level's endpoints (from the policy file).
-	Notify []string
+	Notify  []string
 	Runbook string
 }
 
