@@ -15,6 +15,7 @@ import (
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/httpx"
+	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/store"
 )
 
@@ -28,6 +29,8 @@ type Deps struct {
 	Actions       *conversation.Actions
 	// Approvals is the queue of AI drafts.
 	Approvals *approval.Service
+	// Incidents runs incidents and the escalation ladder.
+	Incidents *incident.Service
 	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
 	ChatwootBaseURL string
 	// Chatwoot says how the link to Chatwoot is configured.
@@ -58,6 +61,7 @@ func (a *API) Register(r *httpx.Router) {
 	r.API("GET /api/v1/conversations/{id}/actions", auth.ReadConversations, a.listActions)
 	r.API("POST /api/v1/conversations/{id}/actions", auth.ActOnConversations, a.actOnConversation)
 	a.registerDrafts(r)
+	a.registerIncidents(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

@@ -185,7 +185,7 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		Approvals: a.Approvals, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Approvals: a.Approvals, Incidents: a.Incidents, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
 	a.web.Register(r)

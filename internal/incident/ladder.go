@@ -82,9 +82,12 @@ func (s *Service) escalate(ctx context.Context, tx *sql.Tx, c *changes, i *Incid
 	if missing {
 		rationale += ". Evidence missing: " + strings.Join(i.MissingEvidence(), "; ")
 	}
-	if err := s.decide(ctx, tx, c, decisionlog.Draft{Actor: actor, Action: "incident.escalate", Severity: i.Severity, Status: "in_progress",
-		IncidentRef: i.Ref(), Rationale: rationale, Evidence: evidenceLinks(*i), NextAction: nextActionFor(*i, missing),
-		NextActionOwner: i.Owner, IdempotencyKey: fmt.Sprintf("incident-escalate:%d:%d", i.ID, level)}); err != nil {
+	entry := decisionlog.Draft{Actor: actor, Action: "incident.escalate", Severity: i.Severity, Status: "in_progress",
+		IncidentRef: i.Ref(), Rationale: rationale, Evidence: evidenceLinks(*i), IdempotencyKey: fmt.Sprintf("incident-escalate:%d:%d", i.ID, level)}
+	if missing {
+		entry.NextAction, entry.NextActionOwner = nextActionFor(*i, missing), i.Owner
+	}
+	if err := s.decide(ctx, tx, c, entry); err != nil {
 		return err
 	}
 	if err := s.page(ctx, tx, c, *i, level, 0); err != nil {

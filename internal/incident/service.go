@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/jobs"
 	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/store"
+	"github.com/hotdash/hotdash/internal/validation"
 )
 
 // Outbox takes notifications to outside endpoints inside a transaction
@@ -150,6 +153,10 @@ func (s *Service) AppendDecision(ctx context.Context, raw json.RawMessage) error
 		return fmt.Errorf("decode incident decision: %w", err)
 	}
 	_, _, err := s.Decisions.Append(ctx, d)
+	var verrs validation.Errors
+	if errors.As(err, &verrs) {
+		return jobs.Permanent(fmt.Errorf("incident decision %s is not valid: %w", d.Action, err))
+	}
 	return err
 }
 
