@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,7 +190,7 @@ func (s *Service) Timers(ctx context.Context, id int64) ([]Timer, error) {
 // NextTimers returns, for each open incident with a pending timer, the
 // soonest one (for lists and the dashboard tile).
 func (s *Service) NextTimers(ctx context.Context) (map[int64]Timer, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT t.incident_id, t.kind, t.due_at FROM incident_timers t
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT t.incident_id, t.kind, t.due_at, i.level, i.acked_level FROM incident_timers t
 		JOIN incidents i ON i.id = t.incident_id WHERE t.fired_at IS NULL AND i.status <> 'resolved' ORDER BY t.due_at`)
 	if err != nil {
 		return nil, fmt.Errorf("list next timers: %w", err)
@@ -199,15 +200,32 @@ func (s *Service) NextTimers(ctx context.Context) (map[int64]Timer, error) {
 	for rows.Next() {
 		var id int64
 		var t Timer
-		if err := rows.Scan(&id, &t.Kind, &t.DueAt); err != nil {
+		var level, acked int
+		if err := rows.Scan(&id, &t.Kind, &t.DueAt, &level, &acked); err != nil {
 			return nil, fmt.Errorf("read timer: %w", err)
 		}
-		if _, seen := out[id]; !seen {
+		if _, seen := out[id]; !seen && stillApplies(t.Kind, level, acked) {
 			t.DueAt = t.DueAt.UTC()
 			out[id] = t
 		}
 	}
 	return out, rows.Err()
+}
+
+// stillApplies reports whether a pending timer would still do something
+// for an incident at level (acknowledged up to acked): a timer to L1 is
+// moot once the incident is past it.
+func stillApplies(kind string, level, acked int) bool {
+	switch {
+	case kind == timerS2L1:
+		return level < 1
+	case kind == timerS2L2:
+		return level < 2
+	case strings.HasPrefix(kind, timerRenotify):
+		l, _ := strconv.Atoi(strings.TrimPrefix(kind, timerRenotify))
+		return l == level && acked < level
+	}
+	return true
 }
 
 // schedule adds a timer (a repeat of the same kind and time is a no-op).
