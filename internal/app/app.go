@@ -166,7 +166,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Auth: a.Auth, Decisions: a.Decisions, Events: a.Events, TopicDecisions: TopicDecisions,
 		Conversations: a.cx.queue, Actions: a.cx.actions, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
-		Approvals: a.Approvals, TopicApprovals: TopicApprovals,
+		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
 	})
 	if err != nil {
 		return err

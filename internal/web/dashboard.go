@@ -45,6 +45,8 @@ type dashboardPage struct {
 	// Approvals is the Approvals tile; nil for those who may not read
 	// drafts.
 	Approvals *approvalsTile
+	// Incidents is the Incidents & escalations tile.
+	Incidents *incidentsTile
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -73,6 +75,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Approvals = &t
+	}
+	if canReadIncidents(r.Context()) {
+		t, err := h.loadIncidentsTile(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Incidents = &t
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }

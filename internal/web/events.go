@@ -49,12 +49,22 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if drafts {
 		topics = append(topics, h.TopicApprovals)
 	}
+	incidents := canReadIncidents(r.Context())
+	if incidents {
+		topics = append(topics, h.TopicIncidents)
+	}
 	h.serveStream(w, r, topics, func(ctx context.Context, changed map[string]bool, since time.Time) []byte {
 		var out []byte
 		if changed == nil || changed[h.TopicDecisions] {
 			body, err := h.renderTile(ctx)
 			if logRenderError(ctx, "decision tile", err) {
 				out = append(out, sseEvent(tileEvent, body)...)
+			}
+		}
+		if incidents && (changed == nil || changed[h.TopicIncidents]) {
+			body, err := h.renderIncidentsTile(ctx)
+			if logRenderError(ctx, "incidents tile", err) {
+				out = append(out, sseEvent(incidentsTileEvent, body)...)
 			}
 		}
 		if drafts && (changed == nil || changed[h.TopicApprovals]) {

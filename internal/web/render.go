@@ -47,6 +47,9 @@ func (v view) CanReadConversations() bool { return v.SignedIn && v.User.Can(auth
 // CanReadDrafts reports whether the navigation links the approvals queue.
 func (v view) CanReadDrafts() bool { return v.SignedIn && v.User.Can(auth.ReadDrafts) }
 
+// CanReadIncidents reports whether the navigation links the incidents.
+func (v view) CanReadIncidents() bool { return v.SignedIn && v.User.Can(auth.ReadIncidents) }
+
 // CanReviewDrafts reports whether the user may review drafts.
 func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
 

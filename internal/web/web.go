@@ -28,6 +28,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/httpx"
+	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/sla"
 )
 
@@ -66,6 +67,11 @@ type Deps struct {
 	// topic.
 	Approvals      *approval.Service
 	TopicApprovals string
+
+	// Incidents runs incidents and the ladder; TopicIncidents is their
+	// live-update topic.
+	Incidents      *incident.Service
+	TopicIncidents string
 }
 
 // Handler serves the pages.
@@ -201,6 +207,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	r.Page("POST /conversations/{id}/actions", auth.ActOnConversations, h.act)
 	h.registerApprovals(r)
 	h.registerGrading(r)
+	h.registerIncidents(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
