@@ -71,6 +71,9 @@ func (r *Runner) Register(t Task) { r.tasks[t.Name] = t }
 
 // Start starts working jobs and, on the leader, scheduling periodic tasks.
 func (r *Runner) Start(ctx context.Context) error {
+	if err := r.requeueOrphans(ctx); err != nil {
+		return err
+	}
 	river.AddWorker(r.workers, river.WorkFunc(func(ctx context.Context, j *river.Job[periodicArgs]) error {
 		t, ok := r.tasks[j.Args.Task]
 		if !ok {
@@ -126,3 +129,24 @@ func (r *Runner) Stop(ctx context.Context) error {
 
 // Client is the River client, for inserting jobs in a transaction.
 func (r *Runner) Client() *river.Client[*sql.Tx] { return r.client }
+
+// requeueOrphans makes jobs left running by a process that died (SIGKILL,
+// power loss) available again at once. On SQLite HotDash runs as a single
+// process, so at start nothing else can be running them; River's rescuer
+// would wait RescueStuckJobsAfter, and a periodic task stuck as running
+// would not be scheduled again until then. On PostgreSQL other replicas
+// may be running jobs, so the rescuer's timeout stands.
+func (r *Runner) requeueOrphans(ctx context.Context) error {
+	if r.db.Engine() != store.SQLite {
+		return nil
+	}
+	// A running job was scheduled in the past, so available runs it now.
+	res, err := r.db.Write.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	if err != nil {
+		return fmt.Errorf("requeue jobs a previous process left running: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		r.logger.Warn("requeued jobs a previous process left running", "jobs", n)
+	}
+	return nil
+}

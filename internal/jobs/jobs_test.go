@@ -52,3 +52,50 @@ func TestPeriodicTasksRunOnStartOnEveryEngine(t *testing.T) {
 		}
 	})
 }
+
+// TestAJobADeadProcessLeftRunningRunsAgainOnSQLite: SQLite runs one
+// process, so a job marked running when a runner starts belongs to a
+// process that died; it runs again at once instead of after River's rescue
+// timeout. (The first runner stands in for the dead process: it is stuck
+// in the job when the second starts.)
+func TestAJobADeadProcessLeftRunningRunsAgainOnSQLite(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	dead := jobs.New(db.DB, logger)
+	dead.Handle(jobs.Handler{Kind: "test.send", Work: func(ctx context.Context, _ jobs.Job) error {
+		started <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}})
+	if err := dead.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := dead.Enqueue(ctx, "test.send", map[string]int{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	ranAgain := make(chan struct{}, 1)
+	restarted := jobs.New(db.DB, logger)
+	restarted.Handle(jobs.Handler{Kind: "test.send", Work: func(context.Context, jobs.Job) error {
+		ranAgain <- struct{}{}
+		return nil
+	}})
+	if err := restarted.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ranAgain:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the job left running was not run again")
+	}
+	close(release)
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = restarted.Stop(stopCtx)
+	_ = dead.Stop(stopCtx)
+}
