@@ -22,6 +22,13 @@ type Enqueuer interface {
 	EnqueueTx(ctx context.Context, tx *sql.Tx, kind string, args any) error
 }
 
+// Alerter tells people inside HotDash (the notification center) that a
+// high-risk draft waits, inside the transaction that stored it; it returns
+// what to run once that commits (or nil).
+type Alerter interface {
+	HighRiskDraft(ctx context.Context, tx *sql.Tx, d Draft) (func(), error)
+}
+
 // Deps are what the Service needs.
 type Deps struct {
 	DB            *store.DB
@@ -35,6 +42,8 @@ type Deps struct {
 	Logger    *slog.Logger
 	// OnChange is told that drafts changed (for live pages); may be nil.
 	OnChange func()
+	// Alerts, when set, announces high-risk drafts.
+	Alerts Alerter
 }
 
 // Service submits, reviews and lists drafts.
@@ -191,4 +200,17 @@ func mustJSON(v any) string {
 		panic(err) // only plain structs, slices and maps are encoded
 	}
 	return string(b)
+}
+
+// alertHighRisk announces d if it is high risk; the returned function runs
+// after commit.
+func (s *Service) alertHighRisk(ctx context.Context, tx *sql.Tx, d Draft) (func(), error) {
+	if s.Alerts == nil || d.Risk != RiskHigh || d.State != StatePending {
+		return func() {}, nil
+	}
+	after, err := s.Alerts.HighRiskDraft(ctx, tx, d)
+	if after == nil {
+		after = func() {}
+	}
+	return after, err
 }

@@ -146,11 +146,16 @@ func (s *Service) Submit(ctx context.Context, in Submission) (Draft, bool, error
 		DueAt: conv.SLA.Due, CreatedAt: now, UpdatedAt: now}
 	a := s.Rules.Assess(ctxInfo.subject(c))
 	d.Risk, d.RiskReasons = a.Level, a.Reasons
+	var after func()
 	err = s.DB.InTx(ctx, func(tx *sql.Tx) error {
 		if err := insertDraft(ctx, tx, &d); err != nil {
 			return err
 		}
-		return record(ctx, tx, d.ID, now, in.SubmittedBy, "submitted", d.State, fmt.Sprintf("revision 1 by %s (%s), %s risk", d.Agent, orDash(d.Model), d.Risk))
+		if err := record(ctx, tx, d.ID, now, in.SubmittedBy, "submitted", d.State, fmt.Sprintf("revision 1 by %s (%s), %s risk", d.Agent, orDash(d.Model), d.Risk)); err != nil {
+			return err
+		}
+		after, err = s.alertHighRisk(ctx, tx, d)
+		return err
 	})
 	if err != nil && in.IdempotencyKey != "" && s.DB.IsUniqueViolation(err) {
 		existing, ok, err2 := s.byIdempotencyKey(ctx, in.SubmittedBy, in.IdempotencyKey)
@@ -161,6 +166,7 @@ func (s *Service) Submit(ctx context.Context, in Submission) (Draft, bool, error
 	if err != nil {
 		return Draft{}, false, err
 	}
+	after()
 	s.OnChange()
 	return d, true, nil
 }
@@ -317,6 +323,7 @@ func (s *Service) Revise(ctx context.Context, r Revision) (Draft, error) {
 	}
 	a := s.Rules.Assess(cc.subject(c))
 	var d Draft
+	after := func() {}
 	err = s.DB.InTx(ctx, func(tx *sql.Tx) error {
 		d, err = s.lock(ctx, tx, r.DraftID)
 		if err != nil {
@@ -338,11 +345,16 @@ func (s *Service) Revise(ctx context.Context, r Revision) (Draft, error) {
 		if err != nil {
 			return fmt.Errorf("revise draft: %w", err)
 		}
-		return record(ctx, tx, d.ID, now, r.By, "revised", d.State, fmt.Sprintf("revision %d, %s risk", d.Revision, d.Risk))
+		if err := record(ctx, tx, d.ID, now, r.By, "revised", d.State, fmt.Sprintf("revision %d, %s risk", d.Revision, d.Risk)); err != nil {
+			return err
+		}
+		after, err = s.alertHighRisk(ctx, tx, d)
+		return err
 	})
 	if err != nil {
 		return d, err
 	}
+	after()
 	s.OnChange()
 	return d, nil
 }
