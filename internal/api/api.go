@@ -16,6 +16,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
+	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/store"
 )
 
@@ -31,6 +32,8 @@ type Deps struct {
 	Approvals *approval.Service
 	// Incidents runs incidents and the escalation ladder.
 	Incidents *incident.Service
+	// Notifications is each person's notification center.
+	Notifications *center.Center
 	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
 	ChatwootBaseURL string
 	// Chatwoot says how the link to Chatwoot is configured.
@@ -62,6 +65,7 @@ func (a *API) Register(r *httpx.Router) {
 	r.API("POST /api/v1/conversations/{id}/actions", auth.ActOnConversations, a.actOnConversation)
 	a.registerDrafts(r)
 	a.registerIncidents(r)
+	a.registerNotifications(r, a.Notifications)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

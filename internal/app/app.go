@@ -28,6 +28,7 @@ import (
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/jobs"
+	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/store/postgres"
 	"github.com/hotdash/hotdash/internal/web"
@@ -63,10 +64,12 @@ type App struct {
 	Approvals *approval.Service
 	// Incidents runs incidents and the escalation ladder.
 	Incidents *incident.Service
-	Events    *events.Broker
-	Jobs      *jobs.Runner
-	Registry  *prometheus.Registry
-	Router    *httpx.Router
+	// Notifications is each person's notification center.
+	Notifications *center.Center
+	Events        *events.Broker
+	Jobs          *jobs.Runner
+	Registry      *prometheus.Registry
+	Router        *httpx.Router
 
 	console io.Writer
 	web     *web.Handler
@@ -140,6 +143,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 		relay = postgres.NewRelay(pool)
 	}
 	a.Events = events.New(relay, a.Logger)
+	a.Notifications = center.New(a.DB, a.Clock, func(userIDs []int64) {
+		for _, id := range userIDs {
+			a.Events.Publish(center.Topic(id))
+		}
+	}, a.Logger.With("component", "notifications"))
 	var err error
 	a.Auth, err = auth.New(a.DB, a.Clock, AuthConfig(o.Policy, o.BcryptCost))
 	if err != nil {
@@ -167,6 +175,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Conversations: a.cx.queue, Actions: a.cx.actions, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
+		Notifications: a.Notifications,
 	})
 	if err != nil {
 		return err
@@ -185,7 +194,7 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		Approvals: a.Approvals, Incidents: a.Incidents, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
 	a.web.Register(r)
@@ -223,6 +232,7 @@ func (a *App) Start(ctx context.Context) error {
 	go a.Events.Run(runCtx)
 	a.startCX(runCtx)
 	go a.Incidents.Run(runCtx)
+	go a.Notifications.Run(runCtx)
 	if err := a.Jobs.Start(runCtx); err != nil {
 		cancel()
 		return err

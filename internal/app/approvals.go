@@ -19,7 +19,7 @@ func (a *App) buildApprovals(risk config.RiskConfig) {
 		Rules: approval.NewRiskRules(approval.RiskConfig{MinConfidence: risk.MinConfidence, Topics: risk.Topics,
 			AngryTerms: risk.AngryTerms, VIPLabels: risk.VIPLabels, AllowedEmails: risk.PII.AllowedEmails, AllowedPhones: risk.PII.AllowedPhones}),
 		AccountID: a.Settings.Chatwoot.AccountID, Logger: a.Logger.With("component", "approvals"),
-		OnChange: func() { a.Events.Publish(TopicApprovals) },
+		OnChange: func() { a.Events.Publish(TopicApprovals) }, Alerts: draftAlerts{a.Notifications},
 	})
 	var cw approval.Chatwoot
 	if a.cx.client != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/chatwoot"
 	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/simulator"
 )
 
@@ -450,5 +451,24 @@ func TestAMarkedChatwootNoteBecomesADraft(t *testing.T) {
 	d := page.Drafts[0]
 	if d.Kind != "reply" || d.Text != "We have refunded your order." || d.Agent != author.Name || d.Risk != "high" {
 		t.Fatalf("draft from the note: %+v", d)
+	}
+}
+
+// TestHighRiskDraftsAndEscalationsReachPeople: a high-risk draft tells
+// operators and leads (not executives) through the notification center.
+func TestHighRiskDraftsReachReviewers(t *testing.T) {
+	f := startFloor(t, floorOptions{engine: "sqlite", dryRun: true})
+	ctx := context.Background()
+	lead := f.CreateUser("lead2@example.com", auth.Lead)
+	exec := f.CreateUser("exec@example.com", auth.Executive)
+	d := f.submit(t, client.NewDraft{Text: "We refunded the order."})
+	f.submit(t, client.NewDraft{Kind: "note", Text: "A quiet note"})
+	items, _, err := f.Notifications.List(ctx, lead.ID, center.Page{})
+	if err != nil || len(items) != 1 || items[0].Kind != center.DraftHighRisk || items[0].Link != "/approvals/"+strconv.FormatInt(d.ID, 10) ||
+		!strings.Contains(items[0].Body, "refunds") {
+		t.Fatalf("the lead's notifications %+v (%v)", items, err)
+	}
+	if n, err := f.Notifications.Unread(ctx, exec.ID); err != nil || n != 0 {
+		t.Fatalf("the executive has %d unread (%v)", n, err)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
+	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/sla"
 )
 
@@ -72,6 +73,10 @@ type Deps struct {
 	// live-update topic.
 	Incidents      *incident.Service
 	TopicIncidents string
+
+	// Notifications is each person's notification center (the header's
+	// bell and /notifications); nil leaves both out.
+	Notifications *center.Center
 }
 
 // Handler serves the pages.
@@ -187,6 +192,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"labelChange": labelChangeText,
 		"percent":     percentText,
 		"gradeScale":  gradeScale,
+
+		"notificationBell": h.notificationBell,
 	}
 }
 
@@ -208,6 +215,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerApprovals(r)
 	h.registerGrading(r)
 	h.registerIncidents(r)
+	h.registerNotifications(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)

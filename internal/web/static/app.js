@@ -326,6 +326,43 @@
     if (first) first.focus();
   }
 
+  // ---------- Notification center: the bell and the preferences form ----------
+
+  // installNotifications announces, once, each urgent notification that
+  // arrives on the bell while the page is open ("Urgent notification: S1
+  // incident opened"); what the bell showed when the page loaded is not
+  // news. Pages without a live region get one. It also offers the
+  // browser's time zone on a preferences form never saved.
+  function installNotifications() {
+    const zone = document.querySelector("input[data-tz-suggest]");
+    if (zone) {
+      const name = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+      if (name && (zone.value === "" || zone.value === "UTC")) zone.value = name;
+    }
+    const bell = document.querySelector("[data-notifications-bell]");
+    if (!bell) return;
+    if (!document.getElementById("live-announcer")) {
+      const region = document.createElement("div");
+      region.className = "sr-live";
+      region.id = "live-announcer";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    const urgent = () => {
+      const badge = bell.querySelector("[data-urgent-id]");
+      return badge ? { id: Number(badge.dataset.urgentId) || 0, text: badge.dataset.urgentText || "" } : { id: 0, text: "" };
+    };
+    let seen = urgent().id;
+    bell.addEventListener("htmx:sseMessage", () => {
+      const next = urgent();
+      if (next.id > seen) {
+        seen = next.id;
+        announce(`Urgent notification: ${next.text}`);
+      }
+    });
+  }
+
   function start() {
     updateTimes(document);
     window.setInterval(() => updateTimes(document), 30 * 1000);
@@ -335,6 +372,7 @@
     installApprovalsQueue();
     installReview();
     installForms();
+    installNotifications();
   }
 
   if (document.readyState === "loading") {
