@@ -34,7 +34,7 @@ func TestConcurrentCallersShareCommitsAndGetTheirOwnResults(t *testing.T) {
 		})
 		defer c.Close()
 		var wg sync.WaitGroup
-		for i := 1; i <= 50; i++ {
+		call := func(i int) {
 			wg.Go(func() {
 				got, err := c.Do(context.Background(), i)
 				switch {
@@ -45,7 +45,12 @@ func TestConcurrentCallersShareCommitsAndGetTheirOwnResults(t *testing.T) {
 				}
 			})
 		}
-		synctest.Wait() // every caller is now either committing or queued
+		call(1)
+		synctest.Wait() // the first caller's commit is running, held
+		for i := 2; i <= 50; i++ {
+			call(i)
+		}
+		synctest.Wait() // every other caller is queued behind it
 		close(release)
 		wg.Wait()
 		if commits.Load() != 2 {
