@@ -78,6 +78,11 @@ func serve(ctx context.Context, e *env, withDemo bool) error {
 		_ = a.Close()
 		return err
 	}
+	if withDemo {
+		if err := demo.SeedIncidents(ctx, a); err != nil {
+			logger.Warn("seed demo incidents", "error", err)
+		}
+	}
 	if sim != nil {
 		if err := sim.Connect(a.URL(), demoTrafficRate); err != nil {
 			_ = a.Stop(ctx)

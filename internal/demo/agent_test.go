@@ -12,6 +12,7 @@ import (
 	"github.com/hotdash/hotdash/internal/apptest"
 	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/conversation"
+	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/simulator"
 )
 
@@ -57,5 +58,19 @@ func TestTheDemoAgentDraftsOncePerOpenConversation(t *testing.T) {
 	items, _, err := a.Approvals.List(ctx, approval.Filter{}, 10, "")
 	if err != nil || len(items) != 2 || items[0].ConversationID == items[1].ConversationID || items[0].Agent != "demo-assistant" {
 		t.Fatalf("drafts %+v (%v)", items, err)
+	}
+}
+
+func TestDemoIncidentsAreSeededOnce(t *testing.T) {
+	a := apptest.Start(t, apptest.Options{})
+	ctx := context.Background()
+	for range 2 {
+		if err := SeedIncidents(ctx, a.App); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := a.Incidents.List(ctx, incident.Filter{Status: "all"}, 10)
+	if err != nil || len(list) != 2 || list[0].Severity != incident.S2 || list[1].Level != 0 {
+		t.Fatalf("demo incidents %+v (%v)", list, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hotdash/hotdash/internal/app"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/incident"
 )
 
 // Email is the demo admin's sign-in.
@@ -90,4 +91,26 @@ func samples(now time.Time) []decisionlog.Draft {
 			Rationale:  "Email channel delayed ~20 min; customers on the status page told, next update due in 30 min.",
 			NextAction: "Post the next customer update", NextActionOwner: "lead@example.com", NextActionDue: now.Add(25 * time.Minute), Status: "in_progress"},
 	}
+}
+
+// SeedIncidents opens two sample incidents on a store that has none: an S2
+// the ladder will take to L1 and L2 while the demo runs, and an S3 that
+// stays at L0. It needs the app started (the ladder records through jobs).
+func SeedIncidents(ctx context.Context, a *app.App) error {
+	list, err := a.Incidents.List(ctx, incident.Filter{Status: "all"}, 1)
+	if err != nil || len(list) > 0 {
+		return err
+	}
+	samples := []incident.NewIncident{
+		{Severity: incident.S2, Summary: "WhatsApp replies delayed by up to 20 minutes", Channels: []string{"whatsapp"},
+			CustomersAffected: true, Customers: "customers writing on WhatsApp", Actor: Email,
+			Description: "Messages reach Chatwoot late; the provider's status page shows degraded delivery."},
+		{Severity: incident.S3, Summary: "Help article on returns shows last year's address", Actor: Email},
+	}
+	for _, n := range samples {
+		if _, err := a.Incidents.Open(ctx, n); err != nil {
+			return fmt.Errorf("open sample incident %q: %w", n.Summary, err)
+		}
+	}
+	return nil
 }
