@@ -28,6 +28,7 @@ import (
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/jobs"
+	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/store/postgres"
@@ -66,17 +67,22 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
-	Events        *events.Broker
-	Jobs          *jobs.Runner
-	Registry      *prometheus.Registry
-	Router        *httpx.Router
+	// Outbox carries notifications to Slack, PagerDuty, email and
+	// webhooks.
+	Outbox   *notify.Outbox
+	Events   *events.Broker
+	Jobs     *jobs.Runner
+	Registry *prometheus.Registry
+	Router   *httpx.Router
 
 	console io.Writer
-	web     *web.Handler
-	cx      *cx
-	server  *httpx.Server
-	cancel  context.CancelFunc
-	served  chan error
+	// outboxDone closes when the outbox's Run has returned.
+	outboxDone chan struct{}
+	web        *web.Handler
+	cx         *cx
+	server     *httpx.Server
+	cancel     context.CancelFunc
+	served     chan error
 }
 
 // New opens and migrates the store and assembles every service.
@@ -163,6 +169,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.buildApprovals(o.Policy.Risk)
+	if a.Outbox, err = notify.New(ctx, notify.Deps{DB: a.DB, Clock: a.Clock, Config: o.Policy.Notify, SMTP: a.Settings.SMTP,
+		Logger: a.Logger.With("component", "notify"), Registerer: a.Registry, PublicURL: a.Settings.BaseURL(),
+		PagerDutyURL: a.Settings.PagerDutyURL}); err != nil {
+		return fmt.Errorf("notification outbox: %w", err)
+	}
 	if err := a.buildIncidents(ctx, o.Policy); err != nil {
 		return err
 	}
@@ -233,6 +244,11 @@ func (a *App) Start(ctx context.Context) error {
 	a.startCX(runCtx)
 	go a.Incidents.Run(runCtx)
 	go a.Notifications.Run(runCtx)
+	a.outboxDone = make(chan struct{})
+	go func() {
+		a.Outbox.Run(runCtx)
+		close(a.outboxDone)
+	}()
 	if err := a.Jobs.Start(runCtx); err != nil {
 		cancel()
 		return err
@@ -271,6 +287,13 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.cancel != nil {
 		a.cancel()
 	}
+	if a.outboxDone != nil {
+		select { // tries under way finish and are recorded
+		case <-a.outboxDone:
+		case <-ctx.Done():
+		}
+	}
+	a.Outbox.Close()
 	a.closeCX()
 	errs = append(errs, a.DB.Close())
 	return errors.Join(errs...)
@@ -279,6 +302,7 @@ func (a *App) Stop(ctx context.Context) error {
 // Close releases an App that was never started.
 func (a *App) Close() error {
 	a.Decisions.Close()
+	a.Outbox.Close()
 	a.stopCX()
 	a.closeCX()
 	return a.DB.Close()

@@ -45,8 +45,8 @@ type slaRecovered struct {
 // decision job, the on-call table seeded from the policy file, and the
 // SLA trigger on conversations. It needs the CX queue built first.
 func (a *App) buildIncidents(ctx context.Context, p config.Policy) error {
-	a.Incidents = incident.NewService(incident.Deps{DB: a.DB, Decisions: a.Decisions, Clock: a.Clock, Ladder: p.Escalation, Jobs: a.Jobs,
-		Alerts: centerAlerts{a.Notifications}, PublicURL: a.URL, Logger: a.Logger.With("component", "incidents"), OnChange: func() { a.Events.Publish(TopicIncidents) }})
+	a.Incidents = incident.NewService(incident.Deps{DB: a.DB, Decisions: a.Decisions, Clock: a.Clock, Ladder: p.Escalation, Endpoints: p.Notify, Jobs: a.Jobs,
+		Alerts: centerAlerts{a.Notifications}, Outbox: a.Outbox, Wake: a.Outbox.Wake, PublicURL: a.URL, Logger: a.Logger.With("component", "incidents"), OnChange: func() { a.Events.Publish(TopicIncidents) }})
 	a.Jobs.Handle(jobs.Handler{Kind: incident.JobDecision, MaxAttempts: 25, Work: func(ctx context.Context, j jobs.Job) error {
 		return a.Incidents.AppendDecision(ctx, j.Args)
 	}})

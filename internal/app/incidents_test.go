@@ -2,8 +2,12 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 	"github.com/hotdash/hotdash/internal/apptest"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
+	"github.com/hotdash/hotdash/internal/config"
 )
 
 func TestIncidentsThroughTheAPI(t *testing.T) {
@@ -88,5 +93,107 @@ func TestIncidentsThroughTheAPI(t *testing.T) {
 				t.Fatalf("on-call table %+v (%v)", table, err)
 			}
 		})
+	}
+}
+
+// receiver is a fake Slack or PagerDuty that records what it is sent.
+type receiver struct {
+	mu     sync.Mutex
+	bodies []map[string]any
+	srv    *httptest.Server
+}
+
+func newReceiver(t *testing.T, status int, answer string) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
+			t.Errorf("a notification that is not JSON: %v", err)
+		}
+		r.mu.Lock()
+		r.bodies = append(r.bodies, body)
+		r.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, answer)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) got() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]map[string]any(nil), r.bodies...)
+}
+
+// TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach: the ladder takes an
+// untouched S2 to L1 (Slack) at 30 minutes and L2 (Slack and PagerDuty)
+// at 60; resolving closes the PagerDuty alert. Each receiver gets each
+// message once.
+func TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach(t *testing.T) {
+	slack := newReceiver(t, http.StatusOK, "ok")
+	pd := newReceiver(t, http.StatusAccepted, `{"status":"success","message":"Event processed"}`)
+	t.Setenv("HOTDASH_TEST_SLACK_URL", slack.srv.URL+"/services/T000/B000/XXXX")
+	t.Setenv("HOTDASH_TEST_PD_KEY", "R0UT1NGKEY0000000000000000000000")
+	policy := config.DefaultPolicy()
+	policy.Notify = config.NotifyConfig{Endpoints: map[string]config.NotifyEndpoint{
+		"support-slack":    {Type: config.EndpointSlack, URLEnv: "HOTDASH_TEST_SLACK_URL"},
+		"oncall-pagerduty": {Type: config.EndpointPagerDuty, RoutingKeyEnv: "HOTDASH_TEST_PD_KEY"},
+	}}
+	policy.Escalation.Levels = map[string]config.LevelConfig{
+		"L1": {Contacts: []config.Contact{{Name: "Lia Lead", Slack: "@lia"}}, Notify: []string{"support-slack"}},
+		"L2": {Contacts: []config.Contact{{Name: "Max Manager", PagerDuty: "oncall-pagerduty"}}, Notify: []string{"support-slack", "oncall-pagerduty"}},
+	}
+	if err := policy.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewManual(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+	a := apptest.Start(t, apptest.Options{Clock: clk, Policy: &policy, Settings: func(s *config.Settings) { s.PagerDutyURL = pd.srv.URL + "/v2/enqueue" }})
+	ctx := context.Background()
+	lead := a.Client(auth.Lead)
+	i, err := lead.OpenIncident(ctx, client.NewIncident{Severity: "S2", Summary: "Email replies delayed", Channels: []string{"email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(d time.Duration, slackWant, pdWant int) {
+		t.Helper()
+		clk.Advance(d)
+		if _, err := a.Incidents.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for len(slack.got()) < slackWant || len(pd.got()) < pdWant {
+			if time.Now().After(deadline) {
+				t.Fatalf("Slack got %d (want %d), PagerDuty got %d (want %d)", len(slack.got()), slackWant, len(pd.got()), pdWant)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	step(29*time.Minute, 0, 0)
+	step(time.Minute, 1, 0)
+	step(30*time.Minute, 2, 1)
+	step(3*time.Hour, 2, 1)
+	d, err := lead.Incident(ctx, i.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lead.ChangeIncident(ctx, i.ID, "status", client.IncidentChange{Version: d.Version, Status: "resolved"}); err != nil {
+		t.Fatal(err)
+	}
+	step(0, 3, 2)
+	time.Sleep(500 * time.Millisecond) // room for a duplicate to show
+	s, p := slack.got(), pd.got()
+	if len(s) != 3 || len(p) != 2 {
+		t.Fatalf("Slack got %d messages, PagerDuty %d events", len(s), len(p))
+	}
+	for k, want := range []string{"[S2] L1 support lead: Email replies delayed", "[S2] L2 manager: Email replies delayed", "[S2] resolved: Email replies delayed"} {
+		if text, _ := s[k]["text"].(string); !strings.Contains(text, want) {
+			t.Errorf("Slack message %d: %q lacks %q", k+1, text, want)
+		}
+	}
+	for k, action := range []string{"trigger", "resolve"} {
+		if p[k]["event_action"] != action || p[k]["dedup_key"] != "hotdash-incident-1-L2" || p[k]["routing_key"] != "R0UT1NGKEY0000000000000000000000" {
+			t.Errorf("PagerDuty event %d: %v", k+1, p[k])
+		}
 	}
 }

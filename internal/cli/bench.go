@@ -61,7 +61,7 @@ entries <= 5 s.`,
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to append")
 	f.IntVar(&o.VerifyEntries, "verify-entries", 1_000_000, "entries in the log when verify is timed (0 skips it)")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
-	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e))
+	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e), benchNotify(e))
 	return cmd
 }
 
@@ -232,4 +232,57 @@ func printQueueResult(w io.Writer, r bench.QueueResult) {
 	for _, s := range r.Shapes {
 		_, _ = fmt.Fprintf(w, "  %-26s p50 %8s  p99 %8s (target <= 50 ms)  %d rows\n", s.Name, ms(s.P50), ms(s.P99), s.Rows)
 	}
+}
+
+func benchNotify(e *env) *cobra.Command {
+	var o bench.NotifyOptions
+	var engines []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "notify",
+		Short: "Notification outbox: deliveries per second and enqueue-to-arrival lag",
+		Long: `Open a throwaway store and a delivery outbox whose endpoints are --endpoints
+signed webhooks on a local receiver that verifies every signature. Two
+phases each enqueue --messages escalation messages in transactions of
+--batch (as an escalation pass does): "burst" as fast as the store takes
+them (deliveries per second, first enqueue to last arrival), then "paced"
+at --rate messages a second (each delivery's lag from its enqueue's commit
+to its arrival under steady load; --rate 0 skips it). The run fails if a
+delivery does not arrive. Targets (issue 5): >= 500 deliveries/s and lag
+p99 <= 2 s on SQLite.`,
+		Example: `  hotdash bench notify
+  hotdash bench notify --engine sqlite,postgres --postgres-url postgres://postgres@127.0.0.1/postgres?sslmode=disable --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return perEngine(e, engines, asJSON, func(engine string, progress io.Writer) (bench.NotifyResult, error) {
+				o.Engine, o.Progress = engine, progress
+				return bench.Notify(cmd.Context(), o)
+			}, printNotifyResult)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
+	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	f.IntVar(&o.Messages, "messages", 10_000, "escalation messages each phase enqueues")
+	f.IntVar(&o.Endpoints, "endpoints", 1, "webhook endpoints each message goes to")
+	f.IntVar(&o.Batch, "batch", 50, "messages per enqueueing transaction")
+	f.Float64Var(&o.Rate, "rate", 1000, "messages per second in the paced phase (0 skips it)")
+	f.IntVar(&o.Senders, "senders", 16, "the outbox's concurrent senders")
+	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+func printNotifyResult(w io.Writer, r bench.NotifyResult) {
+	_, _ = fmt.Fprintf(w, "notify on %s: %d messages a phase to %d endpoint(s), batches of %d, %d senders\n", r.Engine, r.Messages, r.Endpoints, r.Batch, r.Senders)
+	for _, p := range r.Phases {
+		offered := "enqueued at once"
+		if p.Rate > 0 {
+			offered = fmt.Sprintf("offered at %.0f messages/s", p.Rate)
+		}
+		_, _ = fmt.Fprintf(w, "  %-6s %d deliveries %s (enqueued in %s)\n", p.Name, p.Deliveries, offered, p.EnqueueDuration.Round(time.Millisecond))
+		_, _ = fmt.Fprintf(w, "         throughput %.0f deliveries/s over %s (target >= 500)\n", p.PerSecond, p.Duration.Round(time.Millisecond))
+		_, _ = fmt.Fprintf(w, "         lag        p50 %s, p99 %s (target <= 2 s), max %s\n", ms(p.LagP50), ms(p.LagP99), ms(p.LagMax))
+		_, _ = fmt.Fprintf(w, "         checks     %d missing, %d duplicates, %d bad signatures\n", p.Missing, p.Duplicates, p.BadSigs)
+	}
+	_, _ = fmt.Fprintf(w, "  unsettled after the run: %d\n", r.Unsettled)
 }

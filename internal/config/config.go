@@ -45,6 +45,11 @@ type Settings struct {
 	LogLevel string `env:"HOTDASH_LOG_LEVEL" envDefault:"info"`
 	// Chatwoot is the Chatwoot account HotDash works with.
 	Chatwoot Chatwoot
+	// SMTP is the relay email notifications leave through.
+	SMTP SMTP
+	// PagerDutyURL is the Events API v2 endpoint (default PagerDuty's US
+	// service region; https://events.eu.pagerduty.com/v2/enqueue for EU).
+	PagerDutyURL string `env:"HOTDASH_PAGERDUTY_EVENTS_URL"`
 }
 
 // Chatwoot says how to reach one Chatwoot account and how its webhooks
@@ -159,6 +164,7 @@ func (s Settings) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, s.Chatwoot.validate()...)
+	errs = append(errs, s.SMTP.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hotdash/hotdash/internal/auth"
+	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/notify"
 )
@@ -264,20 +265,29 @@ func orNone(s string) string {
 	return s
 }
 
-// mirror tells every level's endpoints that were paged of an acknowledge
-// or a resolve (PagerDuty closes its alerts by dedup key).
+// mirror tells the endpoints that were paged of an acknowledge or a
+// resolve: PagerDuty once per level (each level's alert has its own
+// dedup key), every other endpoint once.
 func (s *Service) mirror(ctx context.Context, tx *sql.Tx, c *changes, i Incident, event, actor string) error {
 	if s.Outbox == nil {
 		return nil
 	}
-	for level := 1; level <= i.Level; level++ {
-		lc := s.Ladder.Level(LevelName(level))
-		if len(lc.Notify) == 0 {
+	told := map[string]bool{}
+	for level := i.Level; level >= 1; level-- {
+		var endpoints []string
+		for _, ep := range s.Ladder.Level(LevelName(level)).Notify {
+			pd := s.Endpoints.Endpoints[ep].Type == config.EndpointPagerDuty
+			if pd || !told[ep] {
+				endpoints = append(endpoints, ep)
+				told[ep] = true
+			}
+		}
+		if len(endpoints) == 0 {
 			continue
 		}
 		m := s.message(i, level, event)
 		m.Details += "\nBy: " + actor
-		if _, err := s.Outbox.EnqueueTx(ctx, tx, lc.Notify, m, DedupKey(i.ID, level)+":"+event); err != nil {
+		if _, err := s.Outbox.EnqueueTx(ctx, tx, endpoints, m, DedupKey(i.ID, level)+":"+event); err != nil {
 			return err
 		}
 		c.notified = true

@@ -60,6 +60,9 @@ type Deps struct {
 	Decisions *decisionlog.Log
 	Clock     clock.Clock
 	Ladder    config.EscalationConfig
+	// Endpoints are the notify section's endpoints (their types decide
+	// how acknowledgements and resolutions are mirrored).
+	Endpoints config.NotifyConfig
 	Outbox    Outbox
 	Alerts    Alerter
 	Jobs      Enqueuer
