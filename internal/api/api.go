@@ -16,6 +16,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
+	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/store"
 )
@@ -34,6 +35,9 @@ type Deps struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
+	// Outbox is the outgoing notifications (Slack, PagerDuty, email,
+	// webhooks).
+	Outbox *notify.Outbox
 	// ChatwootBaseURL links conversations into Chatwoot ("" for no links).
 	ChatwootBaseURL string
 	// Chatwoot says how the link to Chatwoot is configured.
@@ -66,6 +70,7 @@ func (a *API) Register(r *httpx.Router) {
 	a.registerDrafts(r)
 	a.registerIncidents(r)
 	a.registerNotifications(r, a.Notifications)
+	a.registerDeliveries(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

@@ -186,7 +186,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Conversations: a.cx.queue, Actions: a.cx.actions, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, ChatwootAccountID: a.Settings.Chatwoot.AccountID,
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
-		Notifications: a.Notifications,
+		Notifications: a.Notifications, Outbox: a.Outbox,
 	})
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
 	a.web.Register(r)

@@ -191,6 +191,37 @@ func TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach(t *testing.T) {
 			t.Errorf("Slack message %d: %q lacks %q", k+1, text, want)
 		}
 	}
+	// Each delivery is visible with its attempts.
+	resp, err := http.Get(a.URL() + "/api/v1/deliveries?incident_ref=incident:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("deliveries without a token: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.URL()+"/api/v1/deliveries?incident_ref=incident:1", nil)
+	req.Header.Set("Authorization", "Bearer "+a.Token(auth.Lead))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Deliveries []struct {
+			Endpoint, State string
+			Attempts        int
+		}
+	}
+	err = json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if err != nil || len(page.Deliveries) != 5 {
+		t.Fatalf("deliveries %+v (%v)", page, err)
+	}
+	for _, d := range page.Deliveries {
+		if d.State != "delivered" || d.Attempts != 1 {
+			t.Errorf("delivery %+v", d)
+		}
+	}
 	for k, action := range []string{"trigger", "resolve"} {
 		if p[k]["event_action"] != action || p[k]["dedup_key"] != "hotdash-incident-1-L2" || p[k]["routing_key"] != "R0UT1NGKEY0000000000000000000000" {
 			t.Errorf("PagerDuty event %d: %v", k+1, p[k])

@@ -17,6 +17,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
+	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/validation"
 )
@@ -243,6 +244,8 @@ type incidentPage struct {
 	CanManage   bool
 	NextLevels  []rung
 	Severities  []severityChoice
+	// Deliveries are the notifications sent about it, newest first.
+	Deliveries []notify.Delivery
 	// Error explains an action that was refused.
 	Error string
 }
@@ -298,6 +301,11 @@ func (h *Handler) loadIncidentPage(ctx context.Context, id int64) (incidentPage,
 	}
 	if p.Timeline, _, err = h.Decisions.List(ctx, decisionlog.Filter{IncidentRef: i.Ref()}, decisionlog.Page{Limit: 200}); err != nil {
 		return p, err
+	}
+	if h.Outbox != nil {
+		if p.Deliveries, _, err = h.Outbox.Deliveries(ctx, notify.Filter{IncidentRef: i.Ref(), Limit: 100}); err != nil {
+			return p, err
+		}
 	}
 	table, err := h.Incidents.OnCallTable(ctx)
 	if err != nil {
@@ -390,9 +398,11 @@ func incidentDone(action string, i incident.Incident) string {
 
 // onCallPage is the on-call table.
 type onCallPage struct {
-	Levels  []onCallLevel
-	CanEdit bool
-	Error   string
+	Levels []onCallLevel
+	// Endpoints are the notify endpoints and any problem with each.
+	Endpoints []notify.EndpointStatus
+	CanEdit   bool
+	Error     string
 }
 
 // onCallLevel is a level with its edit form's rows.
@@ -422,6 +432,9 @@ func (h *Handler) renderOnCall(w http.ResponseWriter, r *http.Request, status in
 	}
 	p, _ := httpx.PrincipalFrom(r.Context())
 	page := onCallPage{CanEdit: p.Can(auth.EditOnCall), Error: msg}
+	if h.Outbox != nil {
+		page.Endpoints = h.Outbox.Endpoints()
+	}
 	for _, l := range table {
 		lv := onCallLevel{OnCall: l}
 		for k := range max(contactRows, len(l.Contacts)) {

@@ -29,6 +29,7 @@ import (
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
+	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/sla"
 )
@@ -77,6 +78,8 @@ type Deps struct {
 	// Notifications is each person's notification center (the header's
 	// bell and /notifications); nil leaves both out.
 	Notifications *center.Center
+	// Outbox is the outgoing notifications, shown on incident pages.
+	Outbox *notify.Outbox
 }
 
 // Handler serves the pages.
