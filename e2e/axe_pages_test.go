@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/incident"
 )
 
 func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
@@ -56,6 +57,15 @@ func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
 	visit("approvals (empty)", "/approvals", "#approvals-results .empty")
 	visit("approvals (sent, empty)", "/approvals?state=sent", "#approvals-results .empty")
 	visit("grading (no graded replies)", "/approvals/grading", "main h1")
+	visit("incidents (none)", "/incidents", "#incidents-results .empty")
+	visit("new incident", "/incidents/new", "#incident-form")
+	visit("on call", "/oncall", "#level-L1")
+	visit("notifications", "/notifications", "main h1")
+	visit("notification preferences", "/notifications/preferences", "main h1")
+	if _, err := a.Incidents.Open(ctx, incident.NewIncident{Severity: incident.S1, Summary: "Chatwoot API down", CustomersAffected: true, Actor: "admin@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	visit("incident (S1 at L3, evidence missing)", "/incidents/1", "#ladder")
 
 	step(t, tab, "go to the tokens page", chromedp.Navigate(base+"/admin/tokens"), chromedp.WaitReady(chromedp.ID("f-name")))
 	step(t, tab, "name the token", chromedp.SendKeys(chromedp.ID("f-name"), "nightly-export"))

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/hotdash/hotdash/internal/decisionlog"
@@ -402,15 +401,4 @@ func (s *Service) CustomerUpdate(ctx context.Context, id int64, note, actor stri
 		return Incident{}, err
 	}
 	return s.Get(ctx, id)
-}
-
-// channelsOf splits a comma-separated list of channels.
-func channelsOf(s string) []string {
-	var out []string
-	for _, c := range strings.Split(s, ",") {
-		if c = strings.TrimSpace(c); c != "" && !slices.Contains(out, c) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
