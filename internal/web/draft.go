@@ -199,9 +199,12 @@ func (h *Handler) reviewDraft(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, httpx.NewError(http.StatusBadRequest, "bad_action", "choose approve, request changes, reject or retry"))
 		return
 	}
+	// The next draft is found before acting: what the action sets off
+	// (a send answering the customer) may move the next one on at once.
+	next := h.nextPending(r.Context(), id)
 	d, err := act(r.Context(), rev)
 	if err == nil {
-		h.reviewed(w, r, d, action)
+		h.reviewed(w, r, d, action, next)
 		return
 	}
 	h.reviewFailed(w, r, id, form, err)
@@ -216,8 +219,22 @@ func grade(s string) int {
 	return n
 }
 
+// nextPending is the draft waiting for review after draft id in queue
+// order (0: none).
+func (h *Handler) nextPending(ctx context.Context, id int64) int64 {
+	cur, err := h.Approvals.Get(ctx, id)
+	if err != nil {
+		return 0
+	}
+	_, next, err := h.Approvals.Neighbours(ctx, cur, approval.StatePending)
+	if err != nil {
+		return 0
+	}
+	return next
+}
+
 // reviewed confirms the action and moves on to the next draft waiting.
-func (h *Handler) reviewed(w http.ResponseWriter, r *http.Request, d approval.Draft, action string) {
+func (h *Handler) reviewed(w http.ResponseWriter, r *http.Request, d approval.Draft, action string, next int64) {
 	msg := "Draft #" + strconv.FormatInt(d.ID, 10) + " "
 	switch action {
 	case approval.ActionApprove:
@@ -237,8 +254,7 @@ func (h *Handler) reviewed(w http.ResponseWriter, r *http.Request, d approval.Dr
 		seeOther(w, r, draftURL(d.ID))
 		return
 	}
-	_, next, err := h.Approvals.Neighbours(r.Context(), d, approval.StatePending)
-	if err != nil || next == 0 {
+	if next == 0 {
 		seeOther(w, r, "/approvals")
 		return
 	}
