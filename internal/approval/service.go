@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotdash/hotdash/internal/clock"
@@ -49,14 +50,24 @@ type Deps struct {
 // Service submits, reviews and lists drafts.
 type Service struct {
 	Deps
+	counts countsCache
+	// generation counts changes, so counts taken across one are not kept.
+	generation atomic.Uint64
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	if d.OnChange == nil {
-		d.OnChange = func() {}
+	s := &Service{Deps: d}
+	notify := d.OnChange
+	if notify == nil {
+		notify = func() {}
 	}
-	return &Service{Deps: d}
+	s.OnChange = func() {
+		s.generation.Add(1)
+		s.counts.drop()
+		notify()
+	}
+	return s
 }
 
 // Job kinds the Service enqueues; the app registers their handlers.
