@@ -61,7 +61,7 @@ entries <= 5 s.`,
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to append")
 	f.IntVar(&o.VerifyEntries, "verify-entries", 1_000_000, "entries in the log when verify is timed (0 skips it)")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
-	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e), benchNotify(e))
+	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e), benchApprovals(e), benchNotify(e))
 	return cmd
 }
 
@@ -182,6 +182,67 @@ conversations.`,
 	f.IntVar(&o.Clients, "clients", 4, "concurrent clients")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
+}
+
+func benchApprovals(e *env) *cobra.Command {
+	var o bench.ApprovalsOptions
+	var engines []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "approvals",
+		Short: "Approvals queue latency over 100,000 pending drafts, and approve-to-delivered time",
+		Long: `Seed --drafts pending drafts (15% high, 60% medium, 25% low risk; 2% more
+with changes requested) over --conversations open conversations, and time the
+drafts API under the reviewers' filters and a deep page, the approvals page
+and the dashboard, from --clients concurrent clients. Then point HotDash (not
+in dry run) at an in-process simulated Chatwoot, approve fresh drafts with
+grades through the API at --rate a second for --duration, and time each from
+its approve call's return to the reply's arrival in Chatwoot. The run fails
+if a reply arrives twice, or not within 30 s. Targets (issue 4): reads p99
+<= 50 ms with 100,000 pending drafts; approve-to-delivered p99 <= 2 s under
+20 approvals a second.`,
+		Example: `  hotdash bench approvals
+  hotdash bench approvals --engine sqlite,postgres --postgres-url postgres://postgres@127.0.0.1/postgres?sslmode=disable --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return perEngine(e, engines, asJSON, func(engine string, progress io.Writer) (bench.ApprovalsResult, error) {
+				o.Engine, o.Progress = engine, progress
+				return bench.Approvals(cmd.Context(), o)
+			}, printApprovalsResult)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
+	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	f.IntVar(&o.Drafts, "drafts", 100_000, "drafts pending review")
+	f.IntVar(&o.Conversations, "conversations", 20_000, "open conversations the drafts are spread over")
+	f.IntVar(&o.Requests, "requests", 200, "requests per read shape")
+	f.IntVar(&o.Clients, "clients", 4, "concurrent clients")
+	f.Float64Var(&o.Rate, "rate", 20, "approvals per second")
+	f.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to approve at --rate")
+	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
+	return cmd
+}
+
+func printApprovalsResult(w io.Writer, r bench.ApprovalsResult) {
+	_, _ = fmt.Fprintf(w, "approvals on %s: %d drafts pending, %d with changes requested, over %d conversations (seeded in %s)\n",
+		r.Engine, r.Drafts, r.ChangesRequested, r.Conversations, r.SeedDuration.Round(time.Second))
+	for _, s := range r.Shapes {
+		size := fmt.Sprintf("%d rows", s.Rows)
+		if s.Page {
+			size = fmt.Sprintf("%d rows, %d KiB", s.Rows, s.Bytes>>10)
+		}
+		line := fmt.Sprintf("  %-26s p50 %8s  p99 %8s (target <= 50 ms)  %s", s.Name, ms(s.P50), ms(s.P99), size)
+		if s.Error != "" {
+			line += "  ERROR: " + s.Error
+		}
+		_, _ = fmt.Fprintln(w, line)
+	}
+	d := r.Delivery
+	_, _ = fmt.Fprintf(w, "  approvals      %d at %.0f/s for %s (%d errors); approve call p50 %s, p99 %s\n",
+		d.Approved, d.Rate, d.Duration.Round(time.Millisecond), d.ApproveErrors, ms(d.ApproveP50), ms(d.ApproveP99))
+	_, _ = fmt.Fprintf(w, "  delivered      %d of %d within 30 s, %d more than once, %d missing; %d shown sent\n", d.Delivered, d.Approved, d.Duplicates, d.Missing, d.Sent)
+	_, _ = fmt.Fprintf(w, "  approve-to-delivered  p50 %s, p95 %s, p99 %s (target <= 2 s), max %s\n", ms(d.P50), ms(d.P95), ms(d.P99), ms(d.Max))
 }
 
 // perEngine runs a benchmark on each engine in turn, reporting progress on
