@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,13 +77,14 @@ type App struct {
 	Router   *httpx.Router
 
 	console io.Writer
-	// outboxDone closes when the outbox's Run has returned.
-	outboxDone chan struct{}
-	web        *web.Handler
-	cx         *cx
-	server     *httpx.Server
-	cancel     context.CancelFunc
-	served     chan error
+	// loops are the background loops Start runs; Stop waits for them
+	// before closing what they use.
+	loops  sync.WaitGroup
+	web    *web.Handler
+	cx     *cx
+	server *httpx.Server
+	cancel context.CancelFunc
+	served chan error
 }
 
 // New opens and migrates the store and assembles every service.
@@ -242,13 +244,9 @@ func (a *App) Start(ctx context.Context) error {
 	a.cancel = cancel
 	go a.Events.Run(runCtx)
 	a.startCX(runCtx)
-	go a.Incidents.Run(runCtx)
-	go a.Notifications.Run(runCtx)
-	a.outboxDone = make(chan struct{})
-	go func() {
-		a.Outbox.Run(runCtx)
-		close(a.outboxDone)
-	}()
+	a.loops.Go(func() { a.Incidents.Run(runCtx) })
+	a.loops.Go(func() { a.Notifications.Run(runCtx) })
+	a.loops.Go(func() { a.Outbox.Run(runCtx) })
 	if err := a.Jobs.Start(runCtx); err != nil {
 		cancel()
 		return err
@@ -287,11 +285,15 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.cancel != nil {
 		a.cancel()
 	}
-	if a.outboxDone != nil {
-		select { // tries under way finish and are recorded
-		case <-a.outboxDone:
-		case <-ctx.Done():
-		}
+	loopsDone := make(chan struct{})
+	go func() {
+		a.loops.Wait() // tries under way finish and are recorded
+		close(loopsDone)
+	}()
+	select {
+	case <-loopsDone:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("background loops still running at shutdown: %w", ctx.Err()))
 	}
 	a.Outbox.Close()
 	a.closeCX()

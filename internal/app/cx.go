@@ -70,8 +70,8 @@ func (a *App) buildCX(rules conversation.Rules) error {
 
 // startCX runs the projector and the deadline loop until ctx ends.
 func (a *App) startCX(ctx context.Context) {
-	go a.cx.projector.Run(ctx)
-	go a.cx.deadlines.Run(ctx)
+	a.loops.Go(func() { a.cx.projector.Run(ctx) })
+	a.loops.Go(func() { a.cx.deadlines.Run(ctx) })
 }
 
 // stopCX stores every delivery already accepted; the loops end with the

@@ -56,46 +56,50 @@ func TestPeriodicTasksRunOnStartOnEveryEngine(t *testing.T) {
 // TestAJobADeadProcessLeftRunningRunsAgainOnSQLite: SQLite runs one
 // process, so a job marked running when a runner starts belongs to a
 // process that died; it runs again at once instead of after River's rescue
-// timeout. (The first runner stands in for the dead process: it is stuck
-// in the job when the second starts.)
+// timeout. The first runner finishes the job; the test then puts the row
+// back as a crash would have left it (running, not finalized).
 func TestAJobADeadProcessLeftRunningRunsAgainOnSQLite(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
-	started, release := make(chan struct{}, 1), make(chan struct{})
-	dead := jobs.New(db.DB, logger)
-	dead.Handle(jobs.Handler{Kind: "test.send", Work: func(ctx context.Context, _ jobs.Job) error {
-		started <- struct{}{}
-		select {
-		case <-release:
-		case <-ctx.Done():
+	ran := make(chan string, 4)
+	start := func(name string) *jobs.Runner {
+		r := jobs.New(db.DB, logger)
+		r.Handle(jobs.Handler{Kind: "test.send", Work: func(context.Context, jobs.Job) error {
+			ran <- name
+			return nil
+		}})
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	}})
-	if err := dead.Start(ctx); err != nil {
-		t.Fatal(err)
+		return r
 	}
+	stop := func(r *jobs.Runner) {
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := r.Stop(stopCtx); err != nil {
+			t.Error(err)
+		}
+	}
+	dead := start("dead")
 	if err := dead.Enqueue(ctx, "test.send", map[string]int{"n": 1}); err != nil {
 		t.Fatal(err)
 	}
-	<-started
-	ranAgain := make(chan struct{}, 1)
-	restarted := jobs.New(db.DB, logger)
-	restarted.Handle(jobs.Handler{Kind: "test.send", Work: func(context.Context, jobs.Job) error {
-		ranAgain <- struct{}{}
-		return nil
-	}})
-	if err := restarted.Start(ctx); err != nil {
+	if got := <-ran; got != "dead" {
+		t.Fatalf("ran on %s", got)
+	}
+	stop(dead)
+	if _, err := db.Write.Exec(`UPDATE river_job SET state = 'running', finalized_at = NULL WHERE kind = 'hotdash.durable'`); err != nil {
 		t.Fatal(err)
 	}
+	restarted := start("restarted")
+	defer stop(restarted)
 	select {
-	case <-ranAgain:
+	case got := <-ran:
+		if got != "restarted" {
+			t.Fatalf("ran on %s", got)
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the job left running was not run again")
 	}
-	close(release)
-	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	_ = restarted.Stop(stopCtx)
-	_ = dead.Stop(stopCtx)
 }
