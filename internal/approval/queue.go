@@ -182,9 +182,10 @@ func (c Counts) Oldest() time.Time {
 	return t
 }
 
-// countsFresh is how long counted figures are served again. Every change
-// this process makes drops them at once; another replica's changes show
-// within this long.
+// countsFresh is how long counted figures are served as they are; older
+// ones are still served while one refresh runs in the background. Every
+// change this process makes drops them, so the next reader counts afresh;
+// another replica's changes show within about this long.
 const countsFresh = time.Second
 
 // countsCache keeps the last counts: every page and tile asks for them,
@@ -194,24 +195,45 @@ type countsCache struct {
 	val Counts
 	// at is when val was counted (wall time: it measures the cache, not
 	// the support floor); zero when dropped.
-	at time.Time
+	at         time.Time
+	refreshing bool
 }
 
-func (c *countsCache) get() (Counts, bool) {
+// get returns the cached counts, whether they are fresh, and whether
+// there are any.
+func (c *countsCache) get() (Counts, bool, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at.IsZero() || time.Since(c.at) > countsFresh {
-		return Counts{}, false
+	if c.at.IsZero() {
+		return Counts{}, false, false
 	}
-	return c.val.clone(), true
+	return c.val.clone(), time.Since(c.at) <= countsFresh, true
+}
+
+// startRefresh reports whether the caller should refresh (no one else is).
+func (c *countsCache) startRefresh() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.refreshing {
+		return false
+	}
+	c.refreshing = true
+	return true
 }
 
 func (c *countsCache) put(v Counts, started time.Time, generation uint64, current func() uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.refreshing = false
 	if generation == current() { // nothing changed while counting
 		c.val, c.at = v.clone(), started
 	}
+}
+
+func (c *countsCache) endRefresh() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refreshing = false
 }
 
 func (c *countsCache) drop() {
@@ -237,15 +259,36 @@ func (c Counts) clone() Counts {
 // Counts counts the open drafts (served from a short cache). It reads
 // only the queue index (the oldest draft is the lowest id).
 func (s *Service) Counts(ctx context.Context) (Counts, error) {
-	if c, ok := s.counts.get(); ok {
+	c, fresh, have := s.counts.get()
+	switch {
+	case have && fresh:
+		return c, nil
+	case have:
+		if s.counts.startRefresh() {
+			go s.refreshCounts()
+		}
 		return c, nil
 	}
+	return s.countAndKeep(ctx)
+}
+
+func (s *Service) countAndKeep(ctx context.Context) (Counts, error) {
 	started, generation := time.Now(), s.generation.Load()
 	c, err := s.count(ctx)
 	if err == nil {
 		s.counts.put(c, started, generation, s.generation.Load)
 	}
 	return c, err
+}
+
+// refreshCounts recounts in the background (one at a time).
+func (s *Service) refreshCounts() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.countAndKeep(ctx); err != nil {
+		s.counts.endRefresh()
+		s.Logger.Warn("recount the approvals queue", "error", err)
+	}
 }
 
 func (s *Service) count(ctx context.Context) (Counts, error) {
