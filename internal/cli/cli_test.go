@@ -143,7 +143,7 @@ func TestDecisionVerifyExitCodes(t *testing.T) {
 	if r.code != 2 {
 		t.Fatalf("bad anchor: %+v", r)
 	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, "hotdash.db"))
+	db, err := sql.Open("sqlite", filepath.Join(dir, "hotdash.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestServeKeepsEveryAcceptedWriteOnSIGTERM(t *testing.T) {
 	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
 		t.Fatalf("no clean stop in the log:\n%s", stderr.String())
 	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, "hotdash.db"))
+	db, err := sql.Open("sqlite", filepath.Join(dir, "hotdash.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

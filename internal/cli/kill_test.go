@@ -97,7 +97,7 @@ func TestSIGKILLLosesNoAcknowledgedWebhook(t *testing.T) {
 	// Restart on the same data: the new process projects what the killed
 	// one stored but had not projected yet.
 	cmd2, _, stderr := startServe(t, dir)
-	db, err := sql.Open("sqlite", filepath.Join(dir, "hotdash.db"))
+	db, err := sql.Open("sqlite", filepath.Join(dir, "hotdash.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}

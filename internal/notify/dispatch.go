@@ -157,8 +157,19 @@ const reclaimSQL = `UPDATE deliveries SET state = 'pending', next_attempt_at = $
 // claim leases up to n due deliveries to this process, after reclaiming
 // expired leases.
 func (o *Outbox) claim(ctx context.Context, n int) ([]claimed, error) {
+	// A read first: an idle outbox polls often, and a write transaction
+	// would take SQLite's one writer from webhook intake each time.
+	var due int
+	err := o.db.Read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE state IN ('pending', 'sending')
+		AND next_attempt_at <= $1 LIMIT 1) due`, o.now()).Scan(&due)
+	if err != nil {
+		return nil, fmt.Errorf("look for due deliveries: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
 	var out []claimed
-	err := o.inTx(ctx, func(tx *sql.Tx) error {
+	err = o.inTx(ctx, func(tx *sql.Tx) error {
 		now := o.now()
 		if err := o.reclaim(ctx, tx, now); err != nil {
 			return err
