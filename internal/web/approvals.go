@@ -1,14 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/hotdash/hotdash/internal/approval"
 	"github.com/hotdash/hotdash/internal/auth"
@@ -186,16 +184,9 @@ func (h *Handler) loadApprovals(ctx context.Context, q url.Values) (approvalsRes
 // and page: at once, then after every change to drafts or SLA bands.
 func (h *Handler) approvalsEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	h.serveStream(w, r, []string{h.TopicApprovals, h.TopicSLA}, func(ctx context.Context, _ map[string]bool, _ time.Time) []byte {
+	h.streamFragment(w, r, []string{h.TopicApprovals, h.TopicSLA}, approvalsResultsEvent, "approvals-results", func(ctx context.Context) (any, error) {
 		res, _, err := h.loadApprovals(ctx, q)
-		if !logRenderError(ctx, "approvals", err) {
-			return nil
-		}
-		var buf bytes.Buffer
-		if err := h.partials.ExecuteTemplate(&buf, "approvals-results", res); !logRenderError(ctx, "approvals", err) {
-			return nil
-		}
-		return sseEvent(approvalsResultsEvent, buf.Bytes())
+		return res, err
 	})
 }
 

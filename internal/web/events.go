@@ -85,6 +85,22 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// streamFragment streams one template fragment: rendered from load at
+// once, then again after each change on topics.
+func (h *Handler) streamFragment(w http.ResponseWriter, r *http.Request, topics []string, event, tmpl string, load func(ctx context.Context) (any, error)) {
+	h.serveStream(w, r, topics, func(ctx context.Context, _ map[string]bool, _ time.Time) []byte {
+		data, err := load(ctx)
+		if !logRenderError(ctx, event, err) {
+			return nil
+		}
+		var buf bytes.Buffer
+		if err := h.partials.ExecuteTemplate(&buf, tmpl, data); !logRenderError(ctx, event, err) {
+			return nil
+		}
+		return sseEvent(event, buf.Bytes())
+	})
+}
+
 // serveStream runs one client's live stream until the client leaves or the
 // handler shuts down.
 func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, topics []string, render renderFunc) {

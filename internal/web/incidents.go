@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hotdash/hotdash/client"
 	"github.com/hotdash/hotdash/internal/api"
@@ -144,16 +143,8 @@ func (h *Handler) incidents(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) incidentsEvents(w http.ResponseWriter, r *http.Request) {
 	status := incidentStatus(r.URL.Query())
-	h.serveStream(w, r, []string{h.TopicIncidents}, func(ctx context.Context, _ map[string]bool, _ time.Time) []byte {
-		list, err := h.loadIncidents(ctx, status)
-		if !logRenderError(ctx, "incidents", err) {
-			return nil
-		}
-		var buf bytes.Buffer
-		if err := h.partials.ExecuteTemplate(&buf, "incidents-results", list); !logRenderError(ctx, "incidents", err) {
-			return nil
-		}
-		return sseEvent(incidentsResultsEvent, buf.Bytes())
+	h.streamFragment(w, r, []string{h.TopicIncidents}, incidentsResultsEvent, "incidents-results", func(ctx context.Context) (any, error) {
+		return h.loadIncidents(ctx, status)
 	})
 }
 
