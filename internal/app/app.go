@@ -26,6 +26,7 @@ import (
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
+	"github.com/hotdash/hotdash/internal/health"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/jobs"
@@ -68,6 +69,8 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
+	// Health checks Chatwoot on a schedule (nil without Chatwoot).
+	Health *health.Monitor
 	// Outbox carries notifications to Slack, PagerDuty, email and
 	// webhooks.
 	Outbox   *notify.Outbox
@@ -179,6 +182,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildIncidents(ctx, o.Policy); err != nil {
 		return err
 	}
+	a.buildHealth()
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))

@@ -74,6 +74,8 @@ type Chatwoot struct {
 	// DryRun keeps HotDash from changing anything in Chatwoot (actions are
 	// recorded, not sent). Unset: on outside production.
 	DryRun *bool `env:"CHATWOOT_DRY_RUN"`
+	// HealthEvery is how often the server checks Chatwoot's health.
+	HealthEvery time.Duration `env:"CHATWOOT_HEALTH_EVERY" envDefault:"5m"`
 	// SendAttempts is how many times an approved draft is tried (with
 	// backoff) before it shows as send_failed.
 	SendAttempts int `env:"CHATWOOT_SEND_ATTEMPTS" envDefault:"5"`
@@ -106,6 +108,9 @@ func (c Chatwoot) validate() []error {
 	}
 	if c.ReconcileEvery < 10*time.Second {
 		errs = append(errs, fmt.Errorf("CHATWOOT_RECONCILE_EVERY must be at least 10s, not %s", c.ReconcileEvery))
+	}
+	if c.HealthEvery != 0 && c.HealthEvery < 30*time.Second {
+		errs = append(errs, fmt.Errorf("CHATWOOT_HEALTH_EVERY must be at least 30s, not %s", c.HealthEvery))
 	}
 	if c.SendAttempts < 0 || c.SendAttempts > 25 {
 		errs = append(errs, fmt.Errorf("CHATWOOT_SEND_ATTEMPTS must be from 1 to 25, not %d", c.SendAttempts))
