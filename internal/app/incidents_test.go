@@ -16,6 +16,7 @@ import (
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/notify"
 )
 
 func TestIncidentsThroughTheAPI(t *testing.T) {
@@ -162,7 +163,10 @@ func TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach(t *testing.T) {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(15 * time.Second)
-		for len(slack.got()) < slackWant || len(pd.got()) < pdWant {
+		// Wait for the messages, and for the outbox to have recorded every
+		// try: the next step moves the clock, and a try still marked as
+		// sending would look like a lease a dead process left behind.
+		for len(slack.got()) < slackWant || len(pd.got()) < pdWant || outboxBusy(t, a.Outbox) {
 			if time.Now().After(deadline) {
 				t.Fatalf("Slack got %d (want %d), PagerDuty got %d (want %d)", len(slack.got()), slackWant, len(pd.got()), pdWant)
 			}
@@ -227,4 +231,19 @@ func TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach(t *testing.T) {
 			t.Errorf("PagerDuty event %d: %v", k+1, p[k])
 		}
 	}
+}
+
+// outboxBusy reports whether any delivery is still pending or sending.
+func outboxBusy(t *testing.T, o *notify.Outbox) bool {
+	t.Helper()
+	for _, state := range []string{"pending", "sending"} {
+		list, _, err := o.Deliveries(context.Background(), notify.Filter{State: state, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			return true
+		}
+	}
+	return false
 }
