@@ -42,8 +42,10 @@ type Deps struct {
 	ChatwootBaseURL string
 	// Chatwoot says how the link to Chatwoot is configured.
 	Chatwoot ChatwootLink
-	Clock    clock.Clock
-	Logger   *slog.Logger
+	// Health keeps Chatwoot's health history.
+	Health Health
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 // API holds the handlers.
@@ -71,6 +73,7 @@ func (a *API) Register(r *httpx.Router) {
 	a.registerIncidents(r)
 	a.registerNotifications(r, a.Notifications)
 	a.registerDeliveries(r)
+	a.registerHealth(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

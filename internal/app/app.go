@@ -69,8 +69,12 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
-	// Health checks Chatwoot on a schedule (nil without Chatwoot).
+	// Health records Chatwoot health checks (on a schedule when Chatwoot
+	// is configured) and pages on repeated failure.
 	Health *health.Monitor
+	// Freshness watches Chatwoot's webhooks for silence (nil when webhooks
+	// are not configured).
+	Freshness *health.FreshnessWatch
 	// Outbox carries notifications to Slack, PagerDuty, email and
 	// webhooks.
 	Outbox   *notify.Outbox
@@ -182,7 +186,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildIncidents(ctx, o.Policy); err != nil {
 		return err
 	}
-	a.buildHealth()
+	if err := a.buildHealth(o.Policy); err != nil {
+		return err
+	}
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -213,7 +219,8 @@ func (a *App) routes() {
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
 		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
-			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
+			WebhooksConfigured: a.cx.receiver.Configured()},
+		Health: api.Health{Monitor: a.Health, Freshness: a.Freshness, Scheduled: a.Settings.Chatwoot.Configured()}}).Register(r)
 	a.web.Register(r)
 }
 

@@ -5,13 +5,16 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotdash/hotdash/internal/apptest"
+	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/incident"
+	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/simulator"
 )
 
@@ -78,5 +81,40 @@ func TestRepeatedHealthFailuresPageL3AndRecoveryResolves(t *testing.T) {
 	list = open()
 	if len(list) != 1 || list[0].Level != 4 {
 		t.Fatalf("failing again within 24 h: %+v", list)
+	}
+}
+
+// TestQuietWebhooksNotifyTheLeadOnce: with webhooks configured and no
+// Chatwoot event for 30 minutes, the leads get one notification per quiet
+// spell, and the health API reports the webhooks stale.
+func TestQuietWebhooksNotifyTheLeadOnce(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+	a := apptest.Start(t, apptest.Options{Clock: clk, Settings: func(s *config.Settings) {
+		s.Chatwoot = config.Chatwoot{WebhookSecret: "s3cret", ReconcileEvery: time.Hour}
+	}})
+	lead := a.CreateUser("lead@example.com", auth.Lead)
+	operator := a.CreateUser("op@example.com", auth.Operator)
+	ctx := context.Background()
+	clk.Advance(29 * time.Minute)
+	if f, err := a.Freshness.Watch(ctx); err != nil || f.Stale {
+		t.Fatalf("after 29 min: %+v (%v)", f, err)
+	}
+	clk.Advance(2 * time.Minute)
+	for range 2 {
+		if f, err := a.Freshness.Watch(ctx); err != nil || !f.Stale {
+			t.Fatalf("after 31 min: %+v (%v)", f, err)
+		}
+	}
+	items, _, err := a.Notifications.List(ctx, lead.ID, center.Page{Limit: 10})
+	if err != nil || len(items) != 1 || items[0].Kind != center.Health || items[0].Link != "/health" ||
+		!strings.Contains(items[0].Title, "No Chatwoot event for 31m") {
+		t.Fatalf("lead's notifications: %+v (%v)", items, err)
+	}
+	if items, _, _ := a.Notifications.List(ctx, operator.ID, center.Page{Limit: 10}); len(items) != 0 {
+		t.Errorf("the operator was told too: %+v", items)
+	}
+	s, err := a.Client(auth.Operator).HealthSummary(ctx)
+	if err != nil || s.Webhooks == nil || !s.Webhooks.Stale || s.Webhooks.QuietMinutes != 31 || s.Webhooks.LastEventAt != nil || s.State != "unknown" || s.Scheduled {
+		t.Fatalf("summary: %+v (%v)", s, err)
 	}
 }

@@ -56,6 +56,10 @@ const (
 	ReadIncidents   Permission = "incidents:read"
 	ManageIncidents Permission = "incidents:manage"
 	EditOnCall      Permission = "oncall:edit"
+	// ReadHealth sees Chatwoot's health history; RecordHealth sends in a
+	// check made elsewhere (hotdash ops check-chatwoot-health --server).
+	ReadHealth   Permission = "health:read"
+	RecordHealth Permission = "health:record"
 	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
 	// OwnAccount is a person's own account (changing their password): API
@@ -74,7 +78,7 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains(TokenRoles(), r)
 	case OwnAccount:
 		return slices.Contains(people, r)
-	case ReadDecisions, WriteDecisions, ReadIncidents, ManageIncidents:
+	case ReadDecisions, WriteDecisions, ReadIncidents, ManageIncidents, ReadHealth:
 		return slices.Contains(people, r)
 	case EditOnCall:
 		return r == Manager || r == Admin
@@ -86,6 +90,8 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains(people, r) || r == Agent
 	case SubmitDrafts:
 		return slices.Contains([]Role{Operator, Lead, Manager, Admin, Agent}, r)
+	case RecordHealth:
+		return slices.Contains([]Role{Operator, Lead, Manager, DevOps, Admin}, r)
 	case VerifyDecisions:
 		return slices.Contains([]Role{Manager, DevOps, Executive, Admin}, r)
 	case ManageUsers, ManageTokens:

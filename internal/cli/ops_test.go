@@ -1,7 +1,9 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,7 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotdash/hotdash/client"
+	"github.com/hotdash/hotdash/internal/apptest"
+	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/health"
+	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/simulator"
 )
 
@@ -58,7 +64,7 @@ func TestCheckChatwootHealthOutcomes(t *testing.T) {
 		{name: "token refused", args: []string{"--chatwoot-token", "wrong"}, code: 3, want: []string{"authenticated FAIL  HTTP 401", "the API token was refused"}},
 		{name: "account missing", args: []string{"--account-id", "99"}, code: 3, want: []string{"account 99 is not among the token's accounts (1)"}},
 		{name: "slow beyond the timeout", setup: func(s *simulator.Simulator) { s.SetLatency(time.Second) },
-			args: []string{"--timeout", "200ms", "--retries", "-1"}, code: 4, want: []string{"no answer within the timeout", "both checks failed (exit 4)"}},
+			args: []string{"--timeout", "200ms", "--retries", "0"}, code: 4, want: []string{"no answer within the timeout", "both checks failed (exit 4)"}},
 		{name: "down", setup: func(s *simulator.Simulator) { s.SetDown(true) }, args: []string{"--retries", "-1"}, code: 4, want: []string{"could not reach Chatwoot"}},
 	}
 	for _, c := range cases {
@@ -93,5 +99,106 @@ func TestCheckChatwootHealthWithoutConfiguration(t *testing.T) {
 	r := run(t, []string{"CHATWOOT_BASE_URL="}, "", "ops", "check-chatwoot-health")
 	if r.code != 1 || !strings.Contains(r.stderr, "CHATWOOT_BASE_URL") || !strings.Contains(r.stderr, "CHATWOOT_API_TOKEN") {
 		t.Fatalf("no configuration: %+v", r)
+	}
+	r = run(t, []string{"CHATWOOT_BASE_URL="}, "", "ops", "check-chatwoot-health", "--json")
+	var out struct {
+		ExitCode int    `json:"exit_code"`
+		Error    string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 1 || out.ExitCode != 1 || !strings.Contains(out.Error, "CHATWOOT_ACCOUNT_ID") {
+		t.Fatalf("no configuration, --json: %+v (%v)", r, err)
+	}
+}
+
+// TestCheckChatwootHealthRecordsInServer sends runs to a running HotDash
+// with --server: they are stored with who sent them, three failures in a
+// row page L3 as the server's own checks would, and a pass resolves it.
+func TestCheckChatwootHealthRecordsInServer(t *testing.T) {
+	sim, url := chatwootFor(t, nil)
+	a := apptest.Start(t, apptest.Options{})
+	ctx := context.Background()
+	chatwoot := []string{"CHATWOOT_BASE_URL=" + url, "CHATWOOT_API_TOKEN=sim-token", "CHATWOOT_ACCOUNT_ID=1"}
+	operator := a.Token(auth.Operator)
+	send := func(want int) result {
+		t.Helper()
+		r := run(t, chatwoot, "", "ops", "check-chatwoot-health", "--retries", "-1", "--server", a.URL(), "--token", operator)
+		if r.code != want || !strings.Contains(r.stderr, "recorded in HotDash as health check") {
+			t.Fatalf("exit %d, want %d: %+v", r.code, want, r)
+		}
+		return r
+	}
+	sim.SetQueueFailing(true)
+	send(2)
+	send(2)
+	if list, _ := a.Incidents.List(ctx, incident.Filter{}, 10); len(list) != 0 {
+		t.Fatalf("two failures opened %+v", list)
+	}
+	send(2)
+	list, err := a.Incidents.List(ctx, incident.Filter{}, 10)
+	if err != nil || len(list) != 1 || list[0].Severity != incident.S1 || list[0].Level != 3 {
+		t.Fatalf("three failures sent in: %+v (%v)", list, err)
+	}
+	sim.SetQueueFailing(false)
+	send(0)
+	if list, _ := a.Incidents.List(ctx, incident.Filter{}, 10); len(list) != 0 {
+		t.Fatalf("a pass left %+v open", list)
+	}
+	recs, err := a.Health.History().Between(ctx, time.Time{}, time.Now().Add(time.Hour), 10)
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("history: %+v (%v)", recs, err)
+	}
+	if r := recs[0]; r.Source != health.SourceCLI || !strings.HasPrefix(r.RecordedBy, "token:") || r.ExitCode != 2 ||
+		!strings.Contains(r.Reason, "queue_services failing") || r.Platform.Status != 200 || !r.Auth.OK {
+		t.Errorf("first record: %+v", r)
+	}
+
+	r := run(t, chatwoot, "", "ops", "check-chatwoot-health", "--server", a.URL())
+	if r.code != 1 || !strings.Contains(r.stderr, "HOTDASH_TOKEN") || r.stdout != "" {
+		t.Errorf("--server without a token must stop before checking: %+v", r)
+	}
+	r = run(t, chatwoot, "", "ops", "check-chatwoot-health", "--server", a.URL(), "--token", a.Token(auth.Agent))
+	if r.code != 1 || !strings.Contains(r.stderr, "not recorded") || !strings.Contains(r.stdout, "all checks pass") {
+		t.Errorf("a token that may not record: %+v", r)
+	}
+	sim.SetDown(true)
+	r = run(t, chatwoot, "", "ops", "check-chatwoot-health", "--retries", "-1", "--server", "http://127.0.0.1:1", "--token", operator)
+	if r.code != 4 || !strings.Contains(r.stderr, "not recorded") || strings.Contains(r.stderr, operator) {
+		t.Errorf("HotDash unreachable: a failed check's code wins: %+v", r)
+	}
+}
+
+// TestRecordHealthCheckRefusesBadRuns: a run sent in must hold both
+// checks once, with an exit code that agrees with them.
+func TestRecordHealthCheckRefusesBadRuns(t *testing.T) {
+	a := apptest.Start(t, apptest.Options{})
+	c := a.Client(auth.DevOps)
+	ok := client.HealthCheckRun{Name: health.Platform, OK: true, Status: 200, LatencyNS: int64(30 * time.Millisecond)}
+	auth2 := client.HealthCheckRun{Name: health.Authenticated, OK: false, Status: 401, Reason: "refused"}
+	cases := []struct {
+		name  string
+		run   client.HealthRun
+		field string
+	}{
+		{"one check", client.HealthRun{Checks: []client.HealthCheckRun{ok}, ExitCode: 0}, "checks"},
+		{"twice the same", client.HealthRun{Checks: []client.HealthCheckRun{ok, ok}, ExitCode: 0}, "checks[1].name"},
+		{"unknown check", client.HealthRun{Checks: []client.HealthCheckRun{ok, {Name: "redis"}}, ExitCode: 0}, "checks[1].name"},
+		{"exit code disagrees", client.HealthRun{Checks: []client.HealthCheckRun{ok, auth2}, ExitCode: 0}, "exit_code"},
+		{"negative latency", client.HealthRun{Checks: []client.HealthCheckRun{{Name: health.Platform, OK: true, Status: 200, LatencyNS: -1}, auth2}, ExitCode: 3}, "checks[0].latency_ns"},
+		{"not a status", client.HealthRun{Checks: []client.HealthCheckRun{ok, {Name: health.Authenticated, Status: 1000}}, ExitCode: 3}, "checks[1].status"},
+	}
+	for _, tc := range cases {
+		_, err := c.RecordHealthCheck(context.Background(), tc.run)
+		var apiErr *client.Error
+		if !errors.As(err, &apiErr) || apiErr.Status != 422 || apiErr.Fields[tc.field] == "" {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	rec, err := c.RecordHealthCheck(context.Background(), client.HealthRun{Checks: []client.HealthCheckRun{ok, auth2}, ExitCode: 3})
+	if err != nil || rec.ExitCode != 3 || rec.Authenticated.Status != 401 || rec.Platform.LatencyMS != 30 || rec.Source != "cli" {
+		t.Fatalf("a good run: %+v (%v)", rec, err)
+	}
+	page, err := c.HealthChecks(context.Background(), time.Time{}, 0)
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != rec.ID {
+		t.Fatalf("only the good run is stored: %+v (%v)", page, err)
 	}
 }

@@ -85,12 +85,22 @@ func TestPolicyFileIsStrict(t *testing.T) {
 		{"auth:\n  session_lifetime: 1m\n", "at least 5m"},
 		{"auth:\n  max_failures_per_account: 0\n", "at least 1"},
 		{"incidents: []\n", "incidents"},
+		{"health:\n  business_hours: office\n", `health.business_hours: unknown calendar "office"`},
+		{"health:\n  webhook_quiet_after: 10s\n", "health.webhook_quiet_after must be at least 1m"},
 	}
 	for _, c := range bad {
 		_, err := config.LoadPolicy(write(c.body))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want it to mention %q", c.body, err, c.want)
 		}
+	}
+	p, err = config.LoadPolicy(write("sla:\n  calendars:\n    office:\n      time_zone: Europe/Berlin\n      hours: {weekdays: [\"09:00-17:00\"]}\n" +
+		"health:\n  business_hours: office\n  webhook_quiet_after: 45m\n"))
+	if err != nil || p.Health.WebhookQuietAfter.D() != 45*time.Minute {
+		t.Fatalf("health section: %+v %v", p.Health, err)
+	}
+	if cal, err := p.Health.Build(p.SLA); err != nil || cal == nil || cal.IsOpen(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("the office calendar is closed on Sunday: %v", err)
 	}
 	if _, err := config.LoadPolicy(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing policy file accepted")

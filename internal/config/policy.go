@@ -21,6 +21,8 @@ type Policy struct {
 	Notify NotifyConfig `yaml:"notify"`
 	// Escalation is the incident ladder: levels, contacts, timers.
 	Escalation EscalationConfig `yaml:"escalation"`
+	// Health says when Chatwoot's webhooks count as quiet.
+	Health HealthPolicy `yaml:"health"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -45,7 +47,7 @@ func DefaultPolicy() Policy {
 		MaxFailuresPerAddress: 20,
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
-	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation()}
+	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation(), Health: DefaultHealth()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -104,6 +106,9 @@ func (p Policy) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := p.Escalation.Validate(p.Notify); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := p.Health.Build(p.SLA); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

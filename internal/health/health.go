@@ -125,11 +125,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	p := platform(ctx, cw)
 	a := authenticated(ctx, cw, o.AccountID)
 	r.Checks = []Check{p, a}
-	r.ExitCode = exitCode(p.OK, a.OK)
+	r.ExitCode = ExitCodeOf(p.OK, a.OK)
 	return r, nil
 }
 
-func exitCode(platformOK, authOK bool) int {
+// ExitCodeOf is the command's exit code for the checks' outcomes.
+func ExitCodeOf(platformOK, authOK bool) int {
 	switch {
 	case platformOK && authOK:
 		return ExitOK

@@ -19,114 +19,71 @@ type Pager interface {
 	Recovered(ctx context.Context, note string) error
 }
 
+// RunbookLink is the Chatwoot health runbook in the Help Center, linked
+// from the incidents the monitor opens.
+const RunbookLink = "/help?topic=chatwoot-health"
+
 // Monitor runs the checks on a schedule, keeps their history, and pages
 // through the ladder on repeated failure: three in a row, or failing for
-// longer than FailingFor; recovery resolves what it opened.
+// longer than FailingFor; recovery resolves what it opened. Runs of the
+// command that a person sends in (--server) count the same.
 type Monitor struct {
-	db    *store.DB
-	clock clock.Clock
-	opts  Options
-	pager Pager
+	history *History
+	clock   clock.Clock
+	opts    Options
+	pager   Pager
 	// After and FailingFor define "repeated" (3, 5 min).
 	After      int
 	FailingFor time.Duration
+	// OnRecord, when set, is called after each check is stored (the live
+	// pages listen).
+	OnRecord func()
 }
 
 // NewMonitor returns a Monitor checking with opts.
 func NewMonitor(db *store.DB, clk clock.Clock, opts Options, pager Pager) *Monitor {
 	opts.Clock = clk
-	return &Monitor{db: db, clock: clk, opts: opts, pager: pager, After: 3, FailingFor: 5 * time.Minute}
+	return &Monitor{history: NewHistory(db), clock: clk, opts: opts, pager: pager, After: 3, FailingFor: 5 * time.Minute}
 }
 
+// History is the record the monitor keeps.
+func (m *Monitor) History() *History { return m.history }
+
 // Check runs the checks once, records them, and pages or resolves as the
-// streak of failures says.
+// run of failures says.
 func (m *Monitor) Check(ctx context.Context) (Result, error) {
 	res, err := Run(ctx, m.opts)
 	if err != nil {
 		return res, err
 	}
-	if err := m.record(ctx, res); err != nil {
-		return res, err
-	}
-	streak, since, err := m.streak(ctx)
-	if err != nil {
-		return res, err
-	}
-	switch {
-	case res.OK() && streak.paged:
-		err = m.pager.Recovered(ctx, fmt.Sprintf("Chatwoot health checks pass again after failing since %s", since.Format(time.RFC3339)))
-	case !res.OK() && (streak.failures >= m.After || res.At.Sub(since) > m.FailingFor):
-		err = m.pager.Failing(ctx, fmt.Sprintf("Chatwoot health checks failing: %d in a row since %s", streak.failures, since.Format("15:04 MST")),
-			Describe(res), "/health")
-	}
+	_, err = m.Observe(ctx, res, SourceSchedule, "")
 	return res, err
 }
 
-func (m *Monitor) record(ctx context.Context, r Result) error {
-	p, a := r.Checks[0], r.Checks[1]
-	var reasons []string
-	for _, c := range r.Checks {
-		if c.Reason != "" {
-			reasons = append(reasons, c.Name+": "+c.Reason)
-		}
-	}
-	_, err := m.db.Write.ExecContext(ctx, `INSERT INTO health_checks (at, exit_code, platform_ok, platform_status, platform_latency_us,
-		auth_ok, auth_status, auth_latency_us, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		r.At.Truncate(time.Microsecond), r.ExitCode, p.OK, p.Status, p.Latency.Microseconds(), a.OK, a.Status, a.Latency.Microseconds(),
-		strings.Join(reasons, "; "))
+// Observe records a run made elsewhere (or by Check) at the monitor's
+// clock, then pages or resolves as the run of failures says. It returns
+// the stored record's id.
+func (m *Monitor) Observe(ctx context.Context, res Result, source, recordedBy string) (int64, error) {
+	id, err := m.history.Add(ctx, res, m.clock.Now(), source, recordedBy)
 	if err != nil {
-		return fmt.Errorf("record health check: %w", err)
+		return 0, err
 	}
-	return nil
-}
-
-// streakState is the run of failures ending with the newest check (or
-// just before a pass).
-type streakState struct {
-	failures int
-	// paged reports whether the streak before a pass was long enough to
-	// have paged.
-	paged bool
-}
-
-// streak reads the newest checks: how many failed in a row, since when,
-// and whether a streak that just ended had paged.
-func (m *Monitor) streak(ctx context.Context) (streakState, time.Time, error) {
-	rows, err := m.db.Read.QueryContext(ctx, `SELECT at, exit_code FROM health_checks ORDER BY id DESC LIMIT 500`)
+	if m.OnRecord != nil {
+		m.OnRecord()
+	}
+	st, err := m.history.Streak(ctx)
 	if err != nil {
-		return streakState{}, time.Time{}, fmt.Errorf("read health history: %w", err)
+		return id, err
 	}
-	defer rows.Close()
-	var s streakState
-	var since, newest time.Time
-	first := true
-	for rows.Next() {
-		var at time.Time
-		var code int
-		if err := rows.Scan(&at, &code); err != nil {
-			return s, since, err
-		}
-		at = at.UTC()
-		if first {
-			newest, first = at, false
-			if code == ExitOK {
-				continue // a pass: measure the streak before it
-			}
-		}
-		if code == ExitOK {
-			break
-		}
-		s.failures++
-		since = at
+	repeated := st.Failures >= m.After || (st.Failures > 0 && st.Newest.Sub(st.Since) > m.FailingFor)
+	switch {
+	case st.NewestOK && repeated:
+		err = m.pager.Recovered(ctx, fmt.Sprintf("Chatwoot health checks pass again after failing since %s", st.Since.Format(time.RFC3339)))
+	case !st.NewestOK && repeated:
+		err = m.pager.Failing(ctx, fmt.Sprintf("Chatwoot health checks failing: %d in a row since %s", st.Failures, st.Since.Format("15:04 MST")),
+			Describe(res), RunbookLink)
 	}
-	if err := rows.Err(); err != nil {
-		return s, since, err
-	}
-	s.paged = s.failures >= m.After || (!since.IsZero() && newest.Sub(since) > m.FailingFor)
-	if since.IsZero() {
-		since = newest
-	}
-	return s, since, nil
+	return id, err
 }
 
 // Describe renders a result as plain text, the output attached as evidence.

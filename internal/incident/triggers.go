@@ -101,6 +101,12 @@ func (s *Service) HealthFailing(ctx context.Context, f HealthFailure) (Incident,
 	}
 	opened, err := s.Open(ctx, NewIncident{Severity: S1, Summary: f.Summary, Description: f.Output, Actor: ladderActor, Cause: CauseHealth,
 		EvidenceLink: f.Link})
+	if s.DB.IsUniqueViolation(err) {
+		// A check made at the same moment (another replica, or one sent
+		// in) opened it first: this failure is already recorded above.
+		i, _, err := s.openFor(ctx, CauseHealth, 0)
+		return i, err
+	}
 	if err != nil {
 		return opened, err
 	}
