@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/health"
 	"github.com/hotdash/hotdash/internal/incident"
 )
 
@@ -66,6 +67,17 @@ func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	visit("incident (S1 at L3, evidence missing)", "/incidents/1", "#ladder")
+	visit("chatwoot health (no check)", "/health", "#health-body .empty")
+	for i, ok := range []bool{true, true, false} {
+		res := health.Result{ExitCode: health.ExitCodeOf(ok, true), Checks: []health.Check{
+			{Name: health.Platform, OK: ok, Status: 200, Latency: time.Duration(40+10*i) * time.Millisecond, Reason: map[bool]string{false: "services failing"}[ok]},
+			{Name: health.Authenticated, OK: true, Status: 200, Latency: 20 * time.Millisecond}}}
+		if _, err := a.Health.Observe(ctx, res, health.SourceCLI, "token:ci"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	visit("chatwoot health (failing)", "/health", "svg.trend")
+	visit("dashboard (health failing)", "/", "#health-tile-body svg.sparkline")
 
 	step(t, tab, "go to the tokens page", chromedp.Navigate(base+"/admin/tokens"), chromedp.WaitReady(chromedp.ID("f-name")))
 	step(t, tab, "name the token", chromedp.SendKeys(chromedp.ID("f-name"), "nightly-export"))

@@ -199,6 +199,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
 		Notifications: a.Notifications, Outbox: a.Outbox,
+		Health: a.Health, Freshness: a.Freshness, HealthEvery: a.healthEvery(), TopicHealth: TopicHealth,
 	})
 	if err != nil {
 		return err

@@ -48,15 +48,23 @@ func (a *App) buildHealth(p config.Policy) error {
 	if !cw.Configured() {
 		return nil
 	}
-	every := cw.HealthEvery
-	if every == 0 {
-		every = 5 * time.Minute
-	}
-	a.Jobs.Register(jobs.Task{Name: "chatwoot.health", Every: every, Run: func(ctx context.Context) error {
+	a.Jobs.Register(jobs.Task{Name: "chatwoot.health", Every: a.healthEvery(), Run: func(ctx context.Context) error {
 		_, err := a.Health.Check(ctx)
 		return err
 	}})
 	return nil
+}
+
+// healthEvery is how often the server checks Chatwoot (0: it does not).
+func (a *App) healthEvery() time.Duration {
+	cw := a.Settings.Chatwoot
+	switch {
+	case !cw.Configured():
+		return 0
+	case cw.HealthEvery == 0:
+		return 5 * time.Minute
+	}
+	return cw.HealthEvery
 }
 
 // ladderPager lets the health monitor page through the escalation ladder.

@@ -47,6 +47,8 @@ type dashboardPage struct {
 	Approvals *approvalsTile
 	// Incidents is the Incidents & escalations tile.
 	Incidents *incidentsTile
+	// Health is the Chatwoot health tile.
+	Health *healthTile
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +85,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Incidents = &t
+	}
+	if canReadHealth(r.Context()) {
+		t, err := h.loadHealthTile(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Health = &t
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }

@@ -53,8 +53,18 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if incidents {
 		topics = append(topics, h.TopicIncidents)
 	}
+	healthTile := canReadHealth(r.Context())
+	if healthTile {
+		topics = append(topics, h.TopicHealth)
+	}
 	h.serveStream(w, r, topics, func(ctx context.Context, changed map[string]bool, since time.Time) []byte {
 		var out []byte
+		if healthTile && (changed == nil || changed[h.TopicHealth]) {
+			body, err := h.renderHealthTile(ctx)
+			if logRenderError(ctx, "health tile", err) {
+				out = append(out, sseEvent(healthTileEvent, body)...)
+			}
+		}
 		if changed == nil || changed[h.TopicDecisions] {
 			body, err := h.renderTile(ctx)
 			if logRenderError(ctx, "decision tile", err) {

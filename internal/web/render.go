@@ -50,6 +50,9 @@ func (v view) CanReadDrafts() bool { return v.SignedIn && v.User.Can(auth.ReadDr
 // CanReadIncidents reports whether the navigation links the incidents.
 func (v view) CanReadIncidents() bool { return v.SignedIn && v.User.Can(auth.ReadIncidents) }
 
+// CanReadHealth reports whether the navigation links Chatwoot's health.
+func (v view) CanReadHealth() bool { return v.SignedIn && v.User.Can(auth.ReadHealth) }
+
 // CanReviewDrafts reports whether the user may review drafts.
 func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
+	"github.com/hotdash/hotdash/internal/health"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
@@ -80,6 +81,14 @@ type Deps struct {
 	Notifications *center.Center
 	// Outbox is the outgoing notifications, shown on incident pages.
 	Outbox *notify.Outbox
+
+	// Health is Chatwoot's health history; Freshness watches its webhooks
+	// (nil: not configured); HealthEvery is how often the server checks
+	// (0: it does not); TopicHealth is their live-update topic.
+	Health      *health.Monitor
+	Freshness   *health.FreshnessWatch
+	HealthEvery time.Duration
+	TopicHealth string
 }
 
 // Handler serves the pages.
@@ -219,6 +228,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerGrading(r)
 	h.registerIncidents(r)
 	h.registerNotifications(r)
+	h.registerHealth(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
