@@ -190,8 +190,8 @@ func TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach(t *testing.T) {
 	if len(s) != 3 || len(p) != 2 {
 		t.Fatalf("Slack got %d messages, PagerDuty %d events", len(s), len(p))
 	}
-	for k, want := range []string{"[S2] L1 support lead: Email replies delayed", "[S2] L2 manager: Email replies delayed", "[S2] resolved: Email replies delayed"} {
-		if text, _ := s[k]["text"].(string); !strings.Contains(text, want) {
+	for k, want := range []string{"[S2] L1 escalation: Email replies delayed", "[S2] L2 escalation: Email replies delayed", "[S2] Resolved: Email replies delayed"} {
+		if text, _ := s[k]["text"].(string); !strings.Contains(text, want) || strings.Count(text, "[S2]") != 1 {
 			t.Errorf("Slack message %d: %q lacks %q", k+1, text, want)
 		}
 	}

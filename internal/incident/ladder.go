@@ -219,14 +219,11 @@ func (s *Service) alert(ctx context.Context, tx *sql.Tx, c *changes, a Alert) er
 // message renders an incident for a level's endpoints.
 func (s *Service) message(i Incident, level int, event string) notify.Message {
 	lc := s.Ladder.Level(LevelName(level))
-	summary := fmt.Sprintf("[%s] %s %s: %s", i.Severity, LevelName(level), lc.Name, i.Summary)
-	switch event {
-	case notify.EventAcknowledge:
-		summary = fmt.Sprintf("[%s] acknowledged at %s: %s", i.Severity, LevelName(level), i.Summary)
-	case notify.EventResolve:
-		summary = fmt.Sprintf("[%s] resolved: %s", i.Severity, i.Summary)
-	}
+	// The summary is the incident's own: every channel's headline adds the
+	// severity, level and event in front of it (notify.Headline).
+	summary := i.Summary
 	var details []string
+	details = append(details, fmt.Sprintf("Level: %s %s", LevelName(level), lc.Name))
 	details = append(details, "Status: "+i.Status+", owner: "+orNone(i.Owner))
 	if i.Customers != "" || i.CustomersAffected {
 		details = append(details, "Customers affected: "+orNone(i.Customers))
