@@ -49,6 +49,9 @@ type dashboardPage struct {
 	Incidents *incidentsTile
 	// Health is the Chatwoot health tile.
 	Health *healthTile
+	// Notifications is the signed-in person's Notifications tile; nil for
+	// API tokens.
+	Notifications *notificationsTile
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +96,14 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Health = &t
+	}
+	if uid := h.tileUserID(r.Context()); uid != 0 {
+		t, err := h.loadNotificationsTile(r.Context(), uid)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		p.Notifications = &t
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }

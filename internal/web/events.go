@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/hotdash/hotdash/internal/notify/center"
 	"io"
 	"net/http"
 	"time"
@@ -57,12 +58,22 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if healthTile {
 		topics = append(topics, h.TopicHealth)
 	}
+	uid := h.tileUserID(r.Context())
+	if uid != 0 {
+		topics = append(topics, center.Topic(uid))
+	}
 	h.serveStream(w, r, topics, func(ctx context.Context, changed map[string]bool, since time.Time) []byte {
 		var out []byte
 		if healthTile && (changed == nil || changed[h.TopicHealth]) {
 			body, err := h.renderHealthTile(ctx)
 			if logRenderError(ctx, "health tile", err) {
 				out = append(out, sseEvent(healthTileEvent, body)...)
+			}
+		}
+		if uid != 0 && (changed == nil || changed[center.Topic(uid)]) {
+			body, err := h.renderNotificationsTile(ctx, uid)
+			if logRenderError(ctx, "notifications tile", err) {
+				out = append(out, sseEvent(notificationsTileEvent, body)...)
 			}
 		}
 		if changed == nil || changed[h.TopicDecisions] {

@@ -248,3 +248,27 @@ func TestTheBellStreamsTheUnreadCount(t *testing.T) {
 		t.Fatalf("badge after reading: %q", ev.data)
 	}
 }
+
+// TestTheDashboardShowsMyUnreadNotifications: the Notifications tile lists
+// the person's own unread notifications, escaped, and empties once read.
+func TestTheDashboardShowsMyUnreadNotifications(t *testing.T) {
+	s := start(t)
+	op := s.user(t, "op@example.com", auth.Operator)
+	s.user(t, "other@example.com", auth.Operator)
+	b := s.browser(t)
+	b.signIn("op@example.com")
+	b.get("/").want(t, http.StatusOK, `id="notifications-tile-title"`, "Nothing new for you.")
+	if _, err := s.Notifications.Notify(context.Background(), center.Audience{UserIDs: []int64{op.ID}},
+		center.Notification{Kind: center.Incident, Severity: "S2", Title: "Incident <b>#4</b> escalated", Link: "/incidents/4"}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.get("/")
+	page.want(t, http.StatusOK, `<span class="headline-number">1</span>`, `<a href="/incidents/4">Incident &lt;b&gt;#4&lt;/b&gt; escalated</a>`)
+	other := s.browser(t)
+	other.signIn("other@example.com")
+	if p := other.get("/"); strings.Contains(p.body, "Incident &lt;b&gt;#4") || !strings.Contains(p.body, "Nothing new for you.") {
+		t.Fatal("another person sees my notification")
+	}
+	b.post("/notifications/read-all", url.Values{"through": {"999"}})
+	b.get("/").want(t, http.StatusOK, "Nothing new for you.")
+}
