@@ -13,6 +13,7 @@ import (
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/config"
+	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify/center"
 	"github.com/hotdash/hotdash/internal/simulator"
@@ -65,9 +66,15 @@ func TestRepeatedHealthFailuresPageL3AndRecoveryResolves(t *testing.T) {
 	if len(list) != 1 || list[0].Severity != incident.S1 || list[0].Level != 3 || list[0].Cause != incident.CauseHealth || list[0].EvidenceDecision == 0 {
 		t.Fatalf("after three failures: %+v", list)
 	}
-	check() // still failing: the same incident
+	for range 5 { // still failing for 25 minutes: the same incident, one "still failing" entry
+		check()
+	}
 	if n := len(open()); n != 1 {
 		t.Fatalf("%d incidents while still failing", n)
+	}
+	still, _, err := a.Decisions.List(ctx, decisionlog.Filter{IncidentRef: list[0].Ref(), Action: "incident.health_failing"}, decisionlog.Page{Limit: 10})
+	if err != nil || len(still) != 1 {
+		t.Fatalf("%d still-failing entries in 25 minutes (%v)", len(still), err)
 	}
 	sim.SetQueueFailing(false)
 	check()

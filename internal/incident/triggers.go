@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hotdash/hotdash/internal/decisionlog"
 )
@@ -89,10 +90,7 @@ func (s *Service) HealthFailing(ctx context.Context, f HealthFailure) (Incident,
 		return i, err
 	}
 	if ok {
-		_, _, err := s.Decisions.Append(ctx, decisionlog.Draft{Scope: decisionlog.ScopeOps, Actor: ladderActor, RecordedBy: ladderActor,
-			Action: "incident.health_failing", Severity: i.Severity, IncidentRef: i.Ref(), Rationale: "Still failing: " + f.Summary,
-			Payload: jsonText(f.Output)})
-		return i, err
+		return i, s.stillFailing(ctx, i, f)
 	}
 	output, _, err := s.Decisions.Append(ctx, decisionlog.Draft{Scope: decisionlog.ScopeOps, Actor: ladderActor, RecordedBy: ladderActor,
 		Action: "health.failing", Severity: S1, Status: "in_progress", Rationale: f.Summary, Payload: jsonText(f.Output)})
@@ -111,6 +109,27 @@ func (s *Service) HealthFailing(ctx context.Context, f HealthFailure) (Incident,
 		return opened, err
 	}
 	return s.SupplyEvidence(ctx, opened.ID, Evidence{DecisionID: output.ID}, ladderActor)
+}
+
+// stillFailingEvery is how often a health incident that keeps failing
+// gets a "still failing" Decision Log entry (a check every 5 minutes would
+// otherwise write a dozen an hour).
+const stillFailingEvery = 30 * time.Minute
+
+// stillFailing records that the health incident i is still failing, at
+// most once per stillFailingEvery.
+func (s *Service) stillFailing(ctx context.Context, i Incident, f HealthFailure) error {
+	const action = "incident.health_failing"
+	last, _, err := s.Decisions.List(ctx, decisionlog.Filter{IncidentRef: i.Ref(), Action: action}, decisionlog.Page{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(last) > 0 && s.now().Sub(last[0].CreatedAt) < stillFailingEvery {
+		return nil
+	}
+	_, _, err = s.Decisions.Append(ctx, decisionlog.Draft{Scope: decisionlog.ScopeOps, Actor: ladderActor, RecordedBy: ladderActor,
+		Action: action, Severity: i.Severity, IncidentRef: i.Ref(), Rationale: "Still failing: " + f.Summary, Payload: jsonText(f.Output)})
+	return err
 }
 
 // HealthRecovered resolves the health incident HealthFailing opened.
