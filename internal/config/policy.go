@@ -21,6 +21,10 @@ type Policy struct {
 	Notify NotifyConfig `yaml:"notify"`
 	// Escalation is the incident ladder: levels, contacts, timers.
 	Escalation EscalationConfig `yaml:"escalation"`
+	// Shifts are the support floor's shifts (handoffs belong to them).
+	Shifts ShiftsConfig `yaml:"shifts"`
+	// Reports schedules the daily summary.
+	Reports ReportsConfig `yaml:"reports"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -45,7 +49,8 @@ func DefaultPolicy() Policy {
 		MaxFailuresPerAddress: 20,
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
-	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation()}
+	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation(),
+		Shifts: DefaultShifts(), Reports: DefaultReports()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -104,6 +109,12 @@ func (p Policy) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := p.Escalation.Validate(p.Notify); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Shifts.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Reports.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
