@@ -32,6 +32,7 @@ import (
 	"github.com/hotdash/hotdash/internal/jobs"
 	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
+	"github.com/hotdash/hotdash/internal/report"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/store/postgres"
 	"github.com/hotdash/hotdash/internal/web"
@@ -69,6 +70,8 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
+	// Reports keeps handoffs and computes the daily and weekly reports.
+	Reports *report.Service
 	// Health checks Chatwoot on a schedule (nil without Chatwoot).
 	Health *health.Monitor
 	// Outbox carries notifications to Slack, PagerDuty, email and
@@ -183,6 +186,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.buildHealth()
+	a.buildReports(o.Policy)
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -193,6 +197,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
 		Notifications: a.Notifications, Outbox: a.Outbox,
+		Reports: a.Reports, TopicHandoffs: TopicHandoffs,
 	})
 	if err != nil {
 		return err
@@ -213,7 +218,8 @@ func (a *App) routes() {
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
 		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
-			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
+			WebhooksConfigured: a.cx.receiver.Configured()},
+		Reports: a.Reports, PublicURL: a.Settings.BaseURL()}).Register(r)
 	a.web.Register(r)
 }
 

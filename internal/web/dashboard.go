@@ -47,6 +47,9 @@ type dashboardPage struct {
 	Approvals *approvalsTile
 	// Incidents is the Incidents & escalations tile.
 	Incidents *incidentsTile
+	// Handoff is the Handoff tile; nil without reports or for those who
+	// may not read them.
+	Handoff *handoffTile
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +86,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Incidents = &t
+	}
+	if p.Handoff, err = h.loadHandoffTile(r); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }

@@ -50,6 +50,9 @@ func (v view) CanReadDrafts() bool { return v.SignedIn && v.User.Can(auth.ReadDr
 // CanReadIncidents reports whether the navigation links the incidents.
 func (v view) CanReadIncidents() bool { return v.SignedIn && v.User.Can(auth.ReadIncidents) }
 
+// CanReadReports reports whether the navigation links the reports.
+func (v view) CanReadReports() bool { return v.SignedIn && v.User.Can(auth.ReadReports) }
+
 // CanReviewDrafts reports whether the user may review drafts.
 func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
 

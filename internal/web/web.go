@@ -31,6 +31,7 @@ import (
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
+	"github.com/hotdash/hotdash/internal/report"
 	"github.com/hotdash/hotdash/internal/sla"
 )
 
@@ -80,6 +81,12 @@ type Deps struct {
 	Notifications *center.Center
 	// Outbox is the outgoing notifications, shown on incident pages.
 	Outbox *notify.Outbox
+
+	// Reports keeps handoffs and computes the daily and weekly reports
+	// (nil leaves their pages out); TopicHandoffs is the handoffs'
+	// live-update topic.
+	Reports       *report.Service
+	TopicHandoffs string
 }
 
 // Handler serves the pages.
@@ -219,6 +226,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerGrading(r)
 	h.registerIncidents(r)
 	h.registerNotifications(r)
+	h.registerReports(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
