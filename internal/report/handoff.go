@@ -213,16 +213,23 @@ func (s *Service) Save(ctx context.Context, e Edit) (Handoff, error) {
 	if err != nil {
 		return Handoff{}, err
 	}
-	entry, _, err := s.Decisions.Append(ctx, handoffDraft(out, e.Actor))
-	if err != nil {
-		return out, fmt.Errorf("record the handoff in the Decision Log: %w", err)
-	}
-	out.DecisionID = entry.ID
-	if _, err := s.DB.Write.ExecContext(ctx, `UPDATE handoffs SET decision_id = $1 WHERE id = $2`, entry.ID, out.ID); err != nil {
-		return out, fmt.Errorf("link the handoff to its decision: %w", err)
-	}
+	err = s.logHandoff(ctx, &out, e.Actor)
 	s.OnChange()
-	return out, nil
+	return out, err
+}
+
+// logHandoff appends h's Decision Log entry and links it. Should this fail
+// after the save committed, Tick tries again.
+func (s *Service) logHandoff(ctx context.Context, h *Handoff, actor string) error {
+	entry, _, err := s.Decisions.Append(ctx, handoffDraft(*h, actor))
+	if err != nil {
+		return fmt.Errorf("record the handoff in the Decision Log: %w", err)
+	}
+	h.DecisionID = entry.ID
+	if _, err := s.DB.Write.ExecContext(ctx, `UPDATE handoffs SET decision_id = $1 WHERE id = $2`, entry.ID, h.ID); err != nil {
+		return fmt.Errorf("link the handoff to its decision: %w", err)
+	}
+	return nil
 }
 
 // ackDue is the shift after the one starting at shiftStart, and when it

@@ -179,3 +179,36 @@ func mustSave(t *testing.T, f *fixture, author string) report.Handoff {
 	}
 	return h
 }
+
+func TestTickLogsASavedHandoffWhoseEntryWasLost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		f := newFixture(t, db, at(10, 0), nil)
+		ctx := context.Background()
+		h := mustSaveAt(t, f, "olga")
+		// As if the append had failed after the save committed.
+		f.exec(`UPDATE handoffs SET decision_id = NULL WHERE id = $1`, h.ID)
+		if err := f.svc.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.svc.Get(ctx, h.ID)
+		if got.DecisionID != h.DecisionID {
+			t.Fatalf("relinked to %d, want the same entry %d (no second entry)", got.DecisionID, h.DecisionID)
+		}
+		if n, _ := f.log.Count(ctx, decisionlog.Filter{Action: report.HandoffAction}); n != 1 {
+			t.Fatalf("%d handoff entries, want 1", n)
+		}
+	})
+}
+
+func mustSaveAt(t *testing.T, f *fixture, author string) report.Handoff {
+	t.Helper()
+	ctx := context.Background()
+	h, err := f.svc.Start(ctx, author)
+	if err == nil {
+		h, err = f.svc.Save(ctx, report.Edit{ID: h.ID, Version: h.Version, Summary: "Quiet.", Actor: author})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

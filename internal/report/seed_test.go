@@ -24,7 +24,7 @@ func at(h, m int) time.Time {
 }
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	db  *store.DB
 	clk *clock.Manual
 	log *decisionlog.Log
@@ -32,7 +32,7 @@ type fixture struct {
 	ids map[string]int64
 }
 
-func newFixture(t *testing.T, db *storetest.DB, now time.Time, mod func(*report.Deps)) *fixture {
+func newFixture(t testing.TB, db *storetest.DB, now time.Time, mod func(*report.Deps)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: db.DB, clk: clock.NewManual(now), ids: map[string]int64{}}
 	f.log = decisionlog.New(db.DB, f.clk, decisionlog.Options{})

@@ -16,8 +16,27 @@ func (s *Service) Tick(ctx context.Context) error {
 	if err := s.dailyIfDue(ctx); err != nil {
 		return err
 	}
+	if err := s.recordUnlogged(ctx); err != nil {
+		return err
+	}
 	_, err := s.NotifyOverdue(ctx)
 	return err
+}
+
+// recordUnlogged appends the Decision Log entry of any saved handoff whose
+// append failed after the save committed (the idempotency key makes a
+// repeat harmless).
+func (s *Service) recordUnlogged(ctx context.Context) error {
+	hs, err := s.query(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE state <> 'draft' AND decision_id IS NULL ORDER BY id LIMIT 20`)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if err := s.logHandoff(ctx, &h, h.Author); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) dailyIfDue(ctx context.Context) error {

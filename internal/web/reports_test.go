@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotdash/hotdash/internal/auth"
 )
@@ -84,4 +85,28 @@ func TestDailyAndWeeklyReportPagesAndExports(t *testing.T) {
 	exec.get("/reports/weekly").want(t, http.StatusOK, "Weekly gaps")
 	exec.post("/reports/daily", url.Values{"date": {date}}).want(t, http.StatusForbidden)
 	exec.post("/handoffs", url.Values{}).want(t, http.StatusForbidden)
+}
+
+func TestReportChartsDrawTheDaysFigures(t *testing.T) {
+	s := start(t)
+	s.user(t, "lead@example.com", auth.Lead)
+	now := s.Clock.Now().Add(-time.Minute)
+	var conv int64
+	err := s.DB.Write.QueryRow(`INSERT INTO conversations (source, account_id, display_id, inbox_id, inbox_name, channel, status, priority, labels,
+		assignee_name, team_name, contact_name, contact_email, contact_phone, preview, created_at, source_updated_at, projected_at,
+		sla_policy, sla_clock, sla_band, sla_clocks)
+		VALUES ('chatwoot', 1, 7, 1, 'inbox', 'email', 'open', '', '[]', '', '', 'Ann <b>', '', '', '', $1, $1, $1, 'default', '', '', '[]')
+		RETURNING id`, now).Scan(&conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.Write.Exec(`INSERT INTO sla_met (conversation_id, clock, started_at, met_at) VALUES ($1, 'first_response', $2, $2)`, conv, now); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser(t)
+	b.signIn("lead@example.com")
+	b.get("/reports/daily").want(t, http.StatusOK, `<title id="volume-chart-title">Conversations in and resolved by channel</title>`,
+		`<title>email: 1 in</title>`, `<title>email: 0 resolved</title>`, `<th scope="row">first response</th><td>email</td><td class="num">1</td><td class="num">0</td><td class="num">100 %</td>`)
+	b.get("/reports/weekly").want(t, http.StatusOK, `<title id="sla-chart-title">SLA compliance by channel and day</title>`,
+		`class="series series-tone"`, `class="series-marker"`, `<a href="/queue?channel=email">email</a>`)
 }
