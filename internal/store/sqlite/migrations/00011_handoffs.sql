@@ -27,5 +27,11 @@ CREATE TABLE handoffs (
 CREATE INDEX handoffs_state ON handoffs (state, id);
 CREATE INDEX handoffs_ack_due ON handoffs (ack_due_at) WHERE state = 'saved' AND lead_notified_at IS NULL;
 
+-- The daily summary counts conversations created and resolved in a day.
+CREATE INDEX conversations_created_at ON conversations (created_at);
+CREATE INDEX conversation_statuses_resolved_at ON conversation_statuses (at) WHERE status = 'resolved';
+
 -- +goose Down
+DROP INDEX conversation_statuses_resolved_at;
+DROP INDEX conversations_created_at;
 DROP TABLE handoffs;
