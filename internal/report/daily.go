@@ -484,3 +484,19 @@ func followUpAction(fs []FollowUp) (string, string, time.Time) {
 	}
 	return b.String(), fs[0].Owner, fs[0].Due
 }
+
+// MarkCustomerPromise returns payload with "customer_promise": true set, so
+// the entry's next action counts as a promise to a customer (an empty
+// payload becomes just that). A payload that is not a JSON object is
+// returned unchanged, for the Decision Log's own check to refuse.
+func MarkCustomerPromise(payload json.RawMessage) json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if len(strings.TrimSpace(string(payload))) > 0 {
+		if err := json.Unmarshal(payload, &m); err != nil || m == nil {
+			return payload
+		}
+	}
+	m["customer_promise"] = json.RawMessage("true")
+	out, _ := json.Marshal(m)
+	return out
+}

@@ -141,3 +141,17 @@ func equalJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func TestMarkCustomerPromiseKeepsThePayload(t *testing.T) {
+	cases := map[string]string{
+		``:                            `{"customer_promise":true}`,
+		`{"refund_eur": 40}`:          `{"customer_promise":true,"refund_eur":40}`,
+		`{"customer_promise": false}`: `{"customer_promise":true}`,
+		`[1, 2]`:                      `[1, 2]`,
+	}
+	for in, want := range cases {
+		if got := string(report.MarkCustomerPromise(json.RawMessage(in))); got != want {
+			t.Errorf("%q → %s, want %s", in, got, want)
+		}
+	}
+}

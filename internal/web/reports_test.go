@@ -17,12 +17,19 @@ func TestAHandoffFromStartToAcknowledgement(t *testing.T) {
 	op := s.browser(t)
 	op.signIn("olga@example.com")
 	op.get("/").want(t, http.StatusOK, `id="handoff-tile-title">Handoff`, "No handoff is waiting for acknowledgement", `action="/handoffs"`)
+	op.get("/decisions/new").want(t, http.StatusOK, `name="customer_promise"`)
+	if p := op.post("/decisions/new", url.Values{"idempotency_key": {"k-promise-1"}, "scope": {"ops"}, "actor": {"olga"}, "action": {"promise"},
+		"rationale": {"Told ACME we would call"}, "next_action": {"Call ACME back"}, "next_action_owner": {"olga"},
+		"customer_promise": {"1"}, "payload": {`{"order": 1042}`}}); p.status != http.StatusSeeOther {
+		t.Fatalf("log a promise: %d\n%s", p.status, p.body)
+	}
 
 	p := op.post("/handoffs", url.Values{})
 	if p.status != http.StatusSeeOther || p.location != "/handoffs/1" {
 		t.Fatalf("start: %d → %q\n%s", p.status, p.location, p.body)
 	}
-	op.get("/handoffs/1").want(t, http.StatusOK, "Drafted from the live state", "## Open incidents", `name="version" value="1"`, "Save handoff")
+	op.get("/handoffs/1").want(t, http.StatusOK, "Drafted from the live state", "## Open incidents", `name="version" value="1"`, "Save handoff",
+		"## Customer promises\n- #1 Call ACME back (olga)", "Customer promise <a href=\"/decisions/1\">#1</a> Call ACME back")
 	op.post("/handoffs/1/edit", url.Values{"version": {"1"}, "do": {"save"}, "summary": {"  "}}).
 		want(t, http.StatusUnprocessableEntity, "fix the fields marked below", `id="f-summary-error"`)
 	p = op.post("/handoffs/1/edit", url.Values{"version": {"1"}, "do": {"draft"}, "summary": {"All <b>quiet</b>"}, "notes": {"Printer jam"}})
@@ -35,8 +42,8 @@ func TestAHandoffFromStartToAcknowledgement(t *testing.T) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", p.status, p.body)
 	}
-	op.get("/handoffs/1").want(t, http.StatusOK, "Handoff saved to the Decision Log as #1", "All &lt;b&gt;quiet&lt;/b&gt;", `id="handoff-state">saved`,
-		"Email inbox down", `href="/decisions/1"`, "Acknowledge handoff")
+	op.get("/handoffs/1").want(t, http.StatusOK, "Handoff saved to the Decision Log as #2", "All &lt;b&gt;quiet&lt;/b&gt;", `id="handoff-state">saved`,
+		"Email inbox down", `href="/decisions/2"`, "Acknowledge handoff")
 
 	lead := s.browser(t)
 	lead.signIn("lead@example.com")
@@ -44,7 +51,8 @@ func TestAHandoffFromStartToAcknowledgement(t *testing.T) {
 	lead.post("/handoffs/1/acknowledge", url.Values{})
 	lead.get("/handoffs/1").want(t, http.StatusOK, "Acknowledged handoff #1", "by lead@example.com")
 	lead.post("/handoffs/1/acknowledge", url.Values{}).want(t, http.StatusConflict, "Only a saved handoff can be acknowledged")
-	lead.get("/decisions/1").want(t, http.StatusOK, "shift_handoff")
+	lead.get("/decisions/2").want(t, http.StatusOK, "shift_handoff")
+	lead.get("/decisions/1").want(t, http.StatusOK, "customer_promise")
 	lead.get("/").want(t, http.StatusOK, "No handoff is waiting for acknowledgement", "acknowledged")
 }
 
