@@ -46,12 +46,15 @@ type Shift struct {
 // ReportsConfig is the policy file's reports section.
 //
 //	reports:
-//	  daily_at: "18:00"   # in shifts.time_zone
+//	  daily_at: "18:00"   # in shifts.time_zone; "off": only on demand
 type ReportsConfig struct {
 	// DailyAt is when the daily summary is generated, "HH:MM" in the
-	// shifts' time zone (default 18:00).
+	// shifts' time zone (default 18:00), or DailyOff.
 	DailyAt string `yaml:"daily_at"`
 }
+
+// DailyOff as daily_at saves the daily summary only on demand.
+const DailyOff = "off"
 
 // weekdays are the day names the file uses, Sunday first as time.Weekday.
 func weekdays() []string { return []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} }
@@ -123,18 +126,18 @@ func (s ShiftsConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Validate reports a daily_at that is not a time of day.
+// Validate reports a daily_at that is not a time of day (or off).
 func (r ReportsConfig) Validate() error {
-	if _, ok := ClockMinutes(r.DailyAt); !ok {
-		return fmt.Errorf("reports.daily_at %q is not a time of day such as 18:00", r.DailyAt)
+	if _, ok := ClockMinutes(r.DailyAt); !ok && r.DailyAt != DailyOff {
+		return fmt.Errorf("reports.daily_at %q is not a time of day such as 18:00 (or off)", r.DailyAt)
 	}
 	return nil
 }
 
-// DailyMinutes is DailyAt as minutes after midnight.
-func (r ReportsConfig) DailyMinutes() int {
-	m, _ := ClockMinutes(r.DailyAt)
-	return m
+// DailyMinutes is DailyAt as minutes after midnight; ok is false when the
+// summary is saved only on demand.
+func (r ReportsConfig) DailyMinutes() (int, bool) {
+	return ClockMinutes(r.DailyAt)
 }
 
 // ClockMinutes parses "HH:MM" (00:00–23:59) as minutes after midnight.

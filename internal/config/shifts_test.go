@@ -33,7 +33,7 @@ reports:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Shifts.Location().String() != "Europe/Berlin" || p.Shifts.Ack() != 20*time.Minute || len(p.Shifts.List) != 2 || p.Reports.DailyMinutes() != 17*60+30 {
+	if p.Shifts.Location().String() != "Europe/Berlin" || p.Shifts.Ack() != 20*time.Minute || len(p.Shifts.List) != 2 || p.Reports.DailyAt != "17:30" {
 		t.Fatalf("policy = %+v %+v", p.Shifts, p.Reports)
 	}
 	// Monday 30 November 2026, 07:00 in Berlin (06:00 UTC): early is on.
@@ -70,7 +70,7 @@ func TestShiftsDefaultCoverTheDay(t *testing.T) {
 			t.Errorf("%02d:30 → %+v, want %s", h, s, want)
 		}
 	}
-	if p.Reports.DailyAt != "18:00" || p.Shifts.Ack() != 30*time.Minute {
+	if m, on := p.Reports.DailyMinutes(); m != 18*60 || !on || p.Shifts.Ack() != 30*time.Minute {
 		t.Fatalf("defaults = %+v %+v", p.Reports, p.Shifts)
 	}
 }
@@ -93,6 +93,10 @@ reports:
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %s: %v", want, err)
 		}
+	}
+	off, err := config.LoadPolicy(writePolicy(t, "reports:\n  daily_at: \"off\"\n"))
+	if _, on := off.Reports.DailyMinutes(); err != nil || on {
+		t.Fatalf("daily_at off: %v %v", on, err)
 	}
 	if _, err := config.LoadPolicy(writePolicy(t, "shifts:\n  lst: []\n")); err == nil || !strings.Contains(err.Error(), "lst") {
 		t.Fatalf("unknown key: %v", err)

@@ -41,8 +41,8 @@ func (s *Service) recordUnlogged(ctx context.Context) error {
 
 func (s *Service) dailyIfDue(ctx context.Context) error {
 	now := s.Clock.Now().In(s.Location())
-	at := s.Reports.DailyMinutes()
-	if now.Hour()*60+now.Minute() < at {
+	at, on := s.Reports.DailyMinutes()
+	if !on || now.Hour()*60+now.Minute() < at {
 		return nil
 	}
 	date := now.Format(time.DateOnly)
