@@ -235,8 +235,8 @@ type series struct {
 	Markers     string
 }
 
-// bar is one day's bar.
-type bar struct{ X, Y, W, H, Title string }
+// bar is one day's bar; Class, when set, styles it apart (trend-bar-Class).
+type bar struct{ X, Y, W, H, Title, Class string }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 

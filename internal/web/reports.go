@@ -61,6 +61,7 @@ type dailyPage struct {
 	Prev, Next          string
 	CanSave             bool
 	VolumeChart         chart
+	VolumeLegend        []legendKey
 	TotalIn, TotalSolve int
 }
 
@@ -79,7 +80,7 @@ func (h *Handler) dailyReport(w http.ResponseWriter, r *http.Request) {
 		api.WriteReport(w, r, d, "hotdash-daily-"+d.Date, f, h.Settings.BaseURL())
 		return
 	}
-	p := dailyPage{D: d, CanSave: can(r, auth.WriteReports), VolumeChart: volumeChart(d.Channels)}
+	p := dailyPage{D: d, CanSave: can(r, auth.WriteReports), VolumeChart: volumeChart(d.Channels), VolumeLegend: volumeBars()}
 	day, _ := time.Parse(time.DateOnly, d.Date)
 	p.Prev = day.AddDate(0, 0, -1).Format(time.DateOnly)
 	if next := day.AddDate(0, 0, 1).Format(time.DateOnly); next <= h.Reports.Today() {
@@ -127,22 +128,32 @@ func volumeChart(chs []report.ChannelVolume) chart {
 	if len(chs) == 0 {
 		return c
 	}
-	hi := float64(niceCeil(top))
-	for _, v := range []float64{0, hi / 2, hi} {
-		c.YTicks = append(c.YTicks, tick{At: coord(valueY(v, 0, hi)), Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	hi := niceCeil(top)
+	ticks := []int{0, hi}
+	if hi%2 == 0 {
+		ticks = []int{0, hi / 2, hi}
 	}
-	width := (plotRight - plotLeft) / float64(len(chs)) * 0.3
+	for _, v := range ticks {
+		c.YTicks = append(c.YTicks, tick{At: coord(valueY(float64(v), 0, float64(hi))), Label: strconv.Itoa(v)})
+	}
+	width := min((plotRight-plotLeft)/float64(len(chs))*0.3, 40)
 	for i, ch := range chs {
 		for k, v := range []int{ch.In, ch.Resolved} {
-			top := min(valueY(float64(v), 0, hi), plotBottom-1.5)
+			top := min(valueY(float64(v), 0, float64(hi)), plotBottom-1.5)
 			x := dayX(i, len(chs)) - width + float64(k)*width
-			what := []string{"in", "resolved"}[k]
+			kind := volumeBars()[k]
 			c.Bars = append(c.Bars, bar{X: coord(x), Y: coord(top), W: coord(width * 0.9), H: coord(plotBottom - top),
-				Title: fmt.Sprintf("%s: %d %s", ch.Channel, v, what)})
+				Title: fmt.Sprintf("%s: %d %s", ch.Channel, v, kind.Name), Class: kind.Class})
 		}
 	}
 	return c
 }
+
+// legendKey names a kind of bar in a chart's legend.
+type legendKey struct{ Name, Class string }
+
+// volumeBars are the volume chart's two bars per channel.
+func volumeBars() []legendKey { return []legendKey{{"in", ""}, {"resolved", "alt"}} }
 
 // niceCeil rounds n up to 1, 2 or 5 times a power of ten.
 func niceCeil(n int) int {
