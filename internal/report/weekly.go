@@ -93,8 +93,8 @@ type WeakDimension struct {
 	Fix     string  `json:"fix"`
 }
 
-// ChannelTrend is one channel's compliance per day; a nil Percent is a day
-// on which no clock ended.
+// ChannelTrend is one channel's compliance per day (a day on which no clock
+// ended has nothing met or missed, and Percent says so) and for the week.
 type ChannelTrend struct {
 	Channel string          `json:"channel"`
 	Days    []SLACompliance `json:"days"`
