@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hotdash/hotdash/internal/apptest"
 	"github.com/hotdash/hotdash/internal/auth"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/health"
@@ -78,6 +79,12 @@ func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
 	}
 	visit("chatwoot health (failing)", "/health", "svg.trend")
 	visit("dashboard (health failing)", "/", "#health-tile-body svg.sparkline")
+	seedReports(t, a)
+	visit("reports", "/reports", "main h1")
+	visit("daily summary", "/reports/daily", "#daily-drafts")
+	visit("weekly gaps", "/reports/weekly", "#missing-runbooks")
+	visit("handoffs", "/handoffs", "#handoff-list")
+	visit("handoff (draft)", "/handoffs/1", "#handoff-form")
 
 	step(t, tab, "go to the tokens page", chromedp.Navigate(base+"/admin/tokens"), chromedp.WaitReady(chromedp.ID("f-name")))
 	step(t, tab, "name the token", chromedp.SendKeys(chromedp.ID("f-name"), "nightly-export"))
@@ -134,4 +141,26 @@ func violationSummary(found []axeViolation) string {
 		parts[i] = v.ID + " (" + v.Impact + ")"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// seedReports gives the report pages a conversation to chart (one first
+// response met today) and a drafted handoff.
+func seedReports(t *testing.T, a *apptest.App) {
+	t.Helper()
+	now := a.Clock.Now().Add(-time.Minute)
+	var conv int64
+	err := a.DB.Write.QueryRow(`INSERT INTO conversations (source, account_id, display_id, inbox_id, inbox_name, channel, status, priority, labels,
+		assignee_name, team_name, contact_name, contact_email, contact_phone, preview, created_at, source_updated_at, projected_at,
+		sla_policy, sla_clock, sla_band, sla_clocks)
+		VALUES ('chatwoot', 1, 7, 1, 'inbox', 'email', 'open', '', '[]', '', '', 'Ann', '', '', '', $1, $1, $1, 'default', '', '', '[]')
+		RETURNING id`, now).Scan(&conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.Write.Exec(`INSERT INTO sla_met (conversation_id, clock, started_at, met_at) VALUES ($1, 'first_response', $2, $2)`, conv, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Reports.Start(context.Background(), "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
 }

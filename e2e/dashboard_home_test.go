@@ -20,7 +20,7 @@ import (
 
 // dashboardTiles are the tiles the home page brings together, in the
 // order a reader meets them.
-var dashboardTiles = []string{"Decision Log", "Approvals", "Incidents & escalations", "Chatwoot health", "Notifications", "CX Escalations", "SLA"}
+var dashboardTiles = []string{"Decision Log", "Approvals", "Incidents & escalations", "Chatwoot health", "Notifications", "Handoff", "CX Escalations", "SLA"}
 
 // TestTheDashboardHomeWithDemoData runs what `hotdash serve --demo` runs
 // (a simulated Chatwoot sending traffic, the pretend AI agent, the sample

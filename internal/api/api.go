@@ -18,6 +18,7 @@ import (
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
+	"github.com/hotdash/hotdash/internal/report"
 	"github.com/hotdash/hotdash/internal/store"
 )
 
@@ -46,6 +47,11 @@ type Deps struct {
 	Health Health
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// Reports computes the daily summary and weekly gaps (nil: no
+	// report endpoints).
+	Reports *report.Service
+	// PublicURL prefixes links in Markdown exports.
+	PublicURL string
 }
 
 // API holds the handlers.
@@ -74,6 +80,7 @@ func (a *API) Register(r *httpx.Router) {
 	a.registerNotifications(r, a.Notifications)
 	a.registerDeliveries(r)
 	a.registerHealth(r)
+	a.registerReports(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

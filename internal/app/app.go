@@ -32,6 +32,7 @@ import (
 	"github.com/hotdash/hotdash/internal/jobs"
 	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
+	"github.com/hotdash/hotdash/internal/report"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/store/postgres"
 	"github.com/hotdash/hotdash/internal/web"
@@ -69,6 +70,8 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
+	// Reports keeps handoffs and computes the daily and weekly reports.
+	Reports *report.Service
 	// Health records Chatwoot health checks (on a schedule when Chatwoot
 	// is configured) and pages on repeated failure.
 	Health *health.Monitor
@@ -189,6 +192,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildHealth(o.Policy); err != nil {
 		return err
 	}
+	a.buildReports(o.Policy)
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -200,6 +204,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
 		Notifications: a.Notifications, Outbox: a.Outbox,
 		Health: a.Health, Freshness: a.Freshness, HealthEvery: a.healthEvery(), TopicHealth: TopicHealth,
+		Reports: a.Reports, TopicHandoffs: TopicHandoffs,
 	})
 	if err != nil {
 		return err
@@ -221,7 +226,8 @@ func (a *App) routes() {
 		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()},
-		Health: api.Health{Monitor: a.Health, Freshness: a.Freshness, Scheduled: a.Settings.Chatwoot.Configured()}}).Register(r)
+		Health:  api.Health{Monitor: a.Health, Freshness: a.Freshness, Scheduled: a.Settings.Chatwoot.Configured()},
+		Reports: a.Reports, PublicURL: a.Settings.BaseURL()}).Register(r)
 	a.web.Register(r)
 }
 

@@ -60,6 +60,11 @@ const (
 	// check made elsewhere (hotdash ops check-chatwoot-health --server).
 	ReadHealth   Permission = "health:read"
 	RecordHealth Permission = "health:record"
+	// ReadReports sees the daily summary, the weekly gaps report and the
+	// handoffs; WriteReports saves daily summaries and starts, saves and
+	// acknowledges handoffs (the support floor).
+	ReadReports  Permission = "reports:read"
+	WriteReports Permission = "reports:write"
 	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
 	// OwnAccount is a person's own account (changing their password): API
@@ -78,13 +83,13 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains(TokenRoles(), r)
 	case OwnAccount:
 		return slices.Contains(people, r)
-	case ReadDecisions, WriteDecisions, ReadIncidents, ManageIncidents, ReadHealth:
+	case ReadDecisions, WriteDecisions, ReadIncidents, ManageIncidents, ReadHealth, ReadReports:
 		return slices.Contains(people, r)
 	case EditOnCall:
 		return r == Manager || r == Admin
 	case ReadConversations:
 		return slices.Contains(people, r) || r == Agent
-	case ActOnConversations, ReviewDrafts:
+	case ActOnConversations, ReviewDrafts, WriteReports:
 		return slices.Contains([]Role{Operator, Lead, Manager, Admin}, r)
 	case ReadDrafts:
 		return slices.Contains(people, r) || r == Agent

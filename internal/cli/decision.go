@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotdash/hotdash/client"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/report"
 )
 
 func newDecision(e *env) *cobra.Command {
@@ -44,7 +45,7 @@ func (e *env) client() (*client.Client, error) {
 func decisionLog(e *env) *cobra.Command {
 	var in client.NewDecision
 	var payload string
-	var asJSON bool
+	var asJSON, promise bool
 	cmd := &cobra.Command{
 		Use:   "log",
 		Short: "Append a decision (the SOP's logDecision())",
@@ -60,6 +61,9 @@ func decisionLog(e *env) *cobra.Command {
 			}
 			if payload != "" {
 				in.Payload = json.RawMessage(payload)
+			}
+			if promise {
+				in.Payload = report.MarkCustomerPromise(in.Payload)
 			}
 			d, err := c.LogDecision(cmd.Context(), in, client.NewIdempotencyKey())
 			if err != nil {
@@ -89,6 +93,7 @@ func decisionLog(e *env) *cobra.Command {
 	f.StringVar(&in.NextActionOwner, "next-action-owner", "", "who owns the follow-up")
 	f.StringVar(&in.NextActionDue, "next-action-due", "", "when the follow-up is due (RFC 3339, e.g. 2026-12-01T15:00:00Z)")
 	f.StringVar(&payload, "payload", "", "a JSON object with details")
+	f.BoolVar(&promise, "customer-promise", false, `the next action is a promise to a customer (sets "customer_promise": true in the payload)`)
 	f.BoolVar(&asJSON, "json", false, "print the stored entry as JSON")
 	e.serverFlags(cmd)
 	return cmd

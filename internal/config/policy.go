@@ -23,6 +23,10 @@ type Policy struct {
 	Escalation EscalationConfig `yaml:"escalation"`
 	// Health says when Chatwoot's webhooks count as quiet.
 	Health HealthPolicy `yaml:"health"`
+	// Shifts are the support floor's shifts (handoffs belong to them).
+	Shifts ShiftsConfig `yaml:"shifts"`
+	// Reports schedules the daily summary.
+	Reports ReportsConfig `yaml:"reports"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -47,7 +51,8 @@ func DefaultPolicy() Policy {
 		MaxFailuresPerAddress: 20,
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
-	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation(), Health: DefaultHealth()}
+	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation(), Health: DefaultHealth(),
+		Shifts: DefaultShifts(), Reports: DefaultReports()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -109,6 +114,12 @@ func (p Policy) Validate() error {
 		errs = append(errs, err)
 	}
 	if _, err := p.Health.Build(p.SLA); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Shifts.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.Reports.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -52,6 +52,9 @@ type dashboardPage struct {
 	// Notifications is the signed-in person's Notifications tile; nil for
 	// API tokens.
 	Notifications *notificationsTile
+	// Handoff is the Handoff tile; nil without reports or for those who
+	// may not read them.
+	Handoff *handoffTile
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -104,6 +107,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Notifications = &t
+	}
+	if p.Handoff, err = h.loadHandoffTile(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard", Nav: "dashboard", Page: p})
 }

@@ -58,6 +58,10 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if healthTile {
 		topics = append(topics, h.TopicHealth)
 	}
+	handoffs := h.Reports != nil && canReadReports(r.Context())
+	if handoffs {
+		topics = append(topics, h.TopicHandoffs)
+	}
 	uid := h.tileUserID(r.Context())
 	if uid != 0 {
 		topics = append(topics, center.Topic(uid))
@@ -68,6 +72,12 @@ func (h *Handler) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 			body, err := h.renderHealthTile(ctx)
 			if logRenderError(ctx, "health tile", err) {
 				out = append(out, sseEvent(healthTileEvent, body)...)
+			}
+		}
+		if handoffs && (changed == nil || changed[h.TopicHandoffs]) {
+			body, err := h.renderHandoffTile(ctx)
+			if logRenderError(ctx, "handoff tile", err) && body != nil {
+				out = append(out, sseEvent(handoffTileEvent, body)...)
 			}
 		}
 		if uid != 0 && (changed == nil || changed[center.Topic(uid)]) {

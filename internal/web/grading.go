@@ -235,14 +235,24 @@ type series struct {
 	Markers     string
 }
 
-// bar is one day's bar.
-type bar struct{ X, Y, W, H, Title string }
+// bar is one day's bar; Class, when set, styles it apart (trend-bar-Class).
+type bar struct{ X, Y, W, H, Title, Class string }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 func newChart(days []approval.Day) chart {
+	dates := make([]string, len(days))
+	for i, d := range days {
+		dates[i] = d.Date
+	}
+	return newColumnChart(dates)
+}
+
+// newColumnChart is an empty chart with one column per label; labels
+// that are dates ("2006-01-02") show as "Jan 2".
+func newColumnChart(labels []string) chart {
 	return chart{Width: coord(chartWidth), Height: coord(chartHeight), Left: coord(plotLeft), Right: coord(plotRight),
-		Top: coord(plotTop), Bottom: coord(plotBottom), XTicks: dayTicks(days)}
+		Top: coord(plotTop), Bottom: coord(plotBottom), XTicks: dayTicks(labels)}
 }
 
 // dayX is the centre of day i of n.
@@ -251,13 +261,13 @@ func dayX(i, n int) float64 { return plotLeft + (float64(i)+0.5)*(plotRight-plot
 // valueY places v of [lo, hi] on the vertical axis.
 func valueY(v, lo, hi float64) float64 { return plotBottom - (v-lo)/(hi-lo)*(plotBottom-plotTop) }
 
-// dayTicks labels about seven days, always the last one.
-func dayTicks(days []approval.Day) []tick {
-	n := len(days)
+// dayTicks labels about seven columns, always the last one.
+func dayTicks(labels []string) []tick {
+	n := len(labels)
 	step := max(1, (n+6)/7)
 	var out []tick
 	for i := (n - 1) % step; i < n; i += step {
-		label := days[i].Date
+		label := labels[i]
 		if t, err := time.Parse(time.DateOnly, label); err == nil {
 			label = t.Format("Jan 2")
 		}

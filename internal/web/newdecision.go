@@ -17,6 +17,7 @@ import (
 	"github.com/hotdash/hotdash/internal/api"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/httpx"
+	"github.com/hotdash/hotdash/internal/report"
 	"github.com/hotdash/hotdash/internal/store"
 	"github.com/hotdash/hotdash/internal/validation"
 )
@@ -33,8 +34,11 @@ type decisionForm struct {
 	// (minutes east of UTC) that the page's script reports.
 	NextActionDue, TZOffset, TZName string
 	Payload                         string
-	CorrectsID, ClosesID            string
-	IdempotencyKey                  string
+	// CustomerPromise marks the next action as a promise to a customer
+	// (the payload's "customer_promise": true).
+	CustomerPromise      bool
+	CorrectsID, ClosesID string
+	IdempotencyKey       string
 }
 
 // newDecisionPage is the new-decision form with its problems.
@@ -162,7 +166,7 @@ func readDecisionForm(v url.Values) decisionForm {
 		IncidentRef: v.Get("incident_ref"), ConversationRef: v.Get("conversation_ref"), ApprovalRef: v.Get("approval_ref"),
 		NextAction: v.Get("next_action"), NextActionOwner: v.Get("next_action_owner"),
 		NextActionDue: v.Get("next_action_due"), TZOffset: v.Get("tz_offset"), TZName: v.Get("tz_name"),
-		Payload: v.Get("payload"), CorrectsID: v.Get("corrects_id"), ClosesID: v.Get("closes_id"),
+		Payload: v.Get("payload"), CustomerPromise: v.Get("customer_promise") != "", CorrectsID: v.Get("corrects_id"), ClosesID: v.Get("closes_id"),
 		IdempotencyKey: v.Get("idempotency_key"),
 	}
 }
@@ -182,6 +186,9 @@ func draftFrom(f decisionForm, recordedBy string) (decisionlog.Draft, validation
 	}
 	if p := strings.TrimSpace(f.Payload); p != "" {
 		in.Payload = json.RawMessage(p)
+	}
+	if f.CustomerPromise {
+		in.Payload = report.MarkCustomerPromise(in.Payload)
 	}
 	if len(errs) > 0 {
 		return decisionlog.Draft{}, errs

@@ -53,6 +53,9 @@ func (v view) CanReadIncidents() bool { return v.SignedIn && v.User.Can(auth.Rea
 // CanReadHealth reports whether the navigation links Chatwoot's health.
 func (v view) CanReadHealth() bool { return v.SignedIn && v.User.Can(auth.ReadHealth) }
 
+// CanReadReports reports whether the navigation links the reports.
+func (v view) CanReadReports() bool { return v.SignedIn && v.User.Can(auth.ReadReports) }
+
 // CanReviewDrafts reports whether the user may review drafts.
 func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
 

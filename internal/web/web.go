@@ -32,6 +32,7 @@ import (
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
 	"github.com/hotdash/hotdash/internal/notify/center"
+	"github.com/hotdash/hotdash/internal/report"
 	"github.com/hotdash/hotdash/internal/sla"
 )
 
@@ -89,6 +90,11 @@ type Deps struct {
 	Freshness   *health.FreshnessWatch
 	HealthEvery time.Duration
 	TopicHealth string
+	// Reports keeps handoffs and computes the daily and weekly reports
+	// (nil leaves their pages out); TopicHandoffs is the handoffs'
+	// live-update topic.
+	Reports       *report.Service
+	TopicHandoffs string
 }
 
 // Handler serves the pages.
@@ -229,6 +235,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerIncidents(r)
 	h.registerNotifications(r)
 	h.registerHealth(r)
+	h.registerReports(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)

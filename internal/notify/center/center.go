@@ -38,11 +38,14 @@ const (
 	Incident Kind = "incident"
 	// Health: a Chatwoot health check failed (or recovered).
 	Health Kind = "health"
+	// Handoff: an end-of-shift handoff waits for acknowledgement past its
+	// deadline.
+	Handoff Kind = "handoff"
 )
 
 // Kinds lists every kind, in the order pages show them.
 func Kinds() []Kind {
-	return []Kind{DraftHighRisk, SLAUrgent, SLABreached, Escalation, Incident, Health}
+	return []Kind{DraftHighRisk, SLAUrgent, SLABreached, Escalation, Incident, Health, Handoff}
 }
 
 // Valid reports whether k is a known kind.
@@ -63,6 +66,8 @@ func (k Kind) Label() string {
 		return "Incident"
 	case Health:
 		return "Health check"
+	case Handoff:
+		return "Handoff"
 	}
 	return string(k)
 }
@@ -83,6 +88,8 @@ func (k Kind) Description() string {
 		return "An incident was opened, changed severity or was resolved. S0 and S1 are urgent and come through quiet hours."
 	case Health:
 		return "A Chatwoot health check failed, or recovered after failing."
+	case Handoff:
+		return "An end-of-shift handoff was not acknowledged within its window after the next shift started (leads)."
 	}
 	return ""
 }
