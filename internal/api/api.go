@@ -14,6 +14,7 @@ import (
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
@@ -44,6 +45,8 @@ type Deps struct {
 	Chatwoot ChatwootLink
 	Clock    clock.Clock
 	Logger   *slog.Logger
+	// Help is the Help Center; nil leaves its endpoints out.
+	Help *helpcenter.Service
 }
 
 // API holds the handlers.
@@ -71,6 +74,7 @@ func (a *API) Register(r *httpx.Router) {
 	a.registerIncidents(r)
 	a.registerNotifications(r, a.Notifications)
 	a.registerDeliveries(r)
+	a.registerHelp(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

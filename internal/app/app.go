@@ -27,6 +27,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/health"
+	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/jobs"
@@ -69,6 +70,8 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
+	// Help is the Help Center.
+	Help *helpcenter.Service
 	// Health checks Chatwoot on a schedule (nil without Chatwoot).
 	Health *health.Monitor
 	// Outbox carries notifications to Slack, PagerDuty, email and
@@ -183,6 +186,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.buildHealth()
+	if err := a.buildHelp(ctx); err != nil {
+		return err
+	}
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))
@@ -193,6 +199,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		TopicConversations: TopicConversations, TopicSLA: TopicSLA, Bands: bands,
 		Approvals: a.Approvals, TopicApprovals: TopicApprovals, Incidents: a.Incidents, TopicIncidents: TopicIncidents,
 		Notifications: a.Notifications, Outbox: a.Outbox,
+		Help: a.Help,
 	})
 	if err != nil {
 		return err
@@ -211,7 +218,7 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger, Help: a.Help,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()}}).Register(r)
 	a.web.Register(r)

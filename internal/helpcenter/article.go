@@ -3,6 +3,7 @@ package helpcenter
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,6 +70,9 @@ var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // ValidID reports whether id is a topic id: kebab-case letters and digits.
 func ValidID(id string) bool { return len(id) <= MaxID && idPattern.MatchString(id) }
+
+// reservedIDs are paths under /help that are pages, not articles.
+func reservedIDs() []string { return []string{"new", "gaps", "preview", "search"} }
 
 // Draft is an article as an editor or a file writes it: front matter and
 // markdown body.
@@ -159,6 +163,9 @@ func (d *Draft) Normalize() error {
 	if d.ID != "" && !ValidID(d.ID) {
 		errs.Add("id", "must be kebab-case letters and digits (like chatwoot-health), at most %d characters", MaxID)
 	}
+	if slices.Contains(reservedIDs(), d.ID) {
+		errs.Add("id", "%s names a Help Center page; choose another id", d.ID)
+	}
 	errs.Required("title", d.Title)
 	errs.MaxLen("title", d.Title, MaxTitle)
 	errs.Required("kind", string(d.Kind))
@@ -208,6 +215,11 @@ type Article struct {
 	// shippedHash identifies the shipped file the text came from ("" for
 	// an editor's text).
 	shippedHash string
+}
+
+// SafeHTML is the rendered body for a page: sanitised when it was stored.
+func (a *Article) SafeHTML() template.HTML {
+	return template.HTML(a.HTML) // #nosec G203 -- rendered without raw HTML and sanitised by the Renderer
 }
 
 // IsStale reports whether a runbook's review-by date has passed at now:

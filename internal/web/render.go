@@ -50,6 +50,9 @@ func (v view) CanReadDrafts() bool { return v.SignedIn && v.User.Can(auth.ReadDr
 // CanReadIncidents reports whether the navigation links the incidents.
 func (v view) CanReadIncidents() bool { return v.SignedIn && v.User.Can(auth.ReadIncidents) }
 
+// CanReadHelp reports whether the navigation links the Help Center.
+func (v view) CanReadHelp() bool { return v.SignedIn && v.User.Can(auth.ReadHelp) }
+
 // CanReviewDrafts reports whether the user may review drafts.
 func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
+	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
@@ -80,6 +81,9 @@ type Deps struct {
 	Notifications *center.Center
 	// Outbox is the outgoing notifications, shown on incident pages.
 	Outbox *notify.Outbox
+
+	// Help is the Help Center (/help); nil leaves it out.
+	Help *helpcenter.Service
 }
 
 // Handler serves the pages.
@@ -197,6 +201,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"gradeScale":  gradeScale,
 
 		"notificationBell": h.notificationBell,
+
+		"helpURL":    helpTopicURL,
+		"errorTopic": errorTopic,
 	}
 }
 
@@ -219,6 +226,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerGrading(r)
 	h.registerIncidents(r)
 	h.registerNotifications(r)
+	h.registerHelp(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
