@@ -23,6 +23,9 @@ const (
 type Match struct {
 	ArticleID string
 	Position  int
+	// Heading is the section's heading, to choose an article's best
+	// section.
+	Heading string
 	// Snippet is the section's text around the matched words, with the
 	// markers around each match; Highlight makes it HTML.
 	Snippet string
@@ -72,7 +75,7 @@ func (x *ftsIndex) Put(ctx context.Context, tx *sql.Tx, articleID, title, keywor
 const ftsRank = `bm25(help_fts, 10.0, 5.0, 5.0, 1.0)`
 
 func (x *ftsIndex) Match(ctx context.Context, terms []string, limit int) ([]Match, error) {
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT article_id, position FROM help_fts
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT article_id, position, heading FROM help_fts
 		WHERE help_fts MATCH $1 ORDER BY `+ftsRank+`, article_id, position LIMIT $2`, ftsQuery(terms), limit)
 	if err != nil {
 		return nil, fmt.Errorf("search help: %w", err)
@@ -90,7 +93,7 @@ func (x *ftsIndex) Snippets(ctx context.Context, terms []string, ms []Match) err
 		where = append(where, fmt.Sprintf("(article_id = $%d AND position = $%d)", len(args)+1, len(args)+2))
 		args = append(args, m.ArticleID, m.Position)
 	}
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT article_id, position, snippet(help_fts, -1, $2, $3, '…', 24)
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT article_id, position, snippet(help_fts, 3, $2, $3, '…', 24)
 		FROM help_fts WHERE help_fts MATCH $1 AND rowid IN (SELECT rowid FROM help_sections WHERE `+strings.Join(where, " OR ")+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("search help snippets: %w", err)
@@ -115,7 +118,8 @@ func (x *pgIndex) Put(ctx context.Context, tx *sql.Tx, articleID, title, keyword
 }
 
 func (x *pgIndex) Match(ctx context.Context, terms []string, limit int) ([]Match, error) {
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT f.article_id, f.position FROM help_fts f, to_tsquery('english', $1) q
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT f.article_id, f.position, s.heading
+		FROM help_fts f JOIN help_sections s ON s.article_id = f.article_id AND s.position = f.position, to_tsquery('english', $1) q
 		WHERE f.document @@ q ORDER BY ts_rank(f.document, q) DESC, f.article_id, f.position LIMIT $2`, tsQuery(terms), limit)
 	if err != nil {
 		return nil, fmt.Errorf("search help: %w", err)
@@ -148,7 +152,7 @@ func scanMatches(rows *sql.Rows) ([]Match, error) {
 	var out []Match
 	for rows.Next() {
 		var m Match
-		if err := rows.Scan(&m.ArticleID, &m.Position); err != nil {
+		if err := rows.Scan(&m.ArticleID, &m.Position, &m.Heading); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

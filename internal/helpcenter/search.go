@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -63,7 +65,7 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 	if err != nil {
 		return nil, err
 	}
-	ms = bestPerArticle(ms, limit)
+	ms = bestPerArticle(ms, terms, limit)
 	if err := s.index.Snippets(ctx, terms, ms); err != nil {
 		return nil, err
 	}
@@ -77,21 +79,41 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 	return hits, nil
 }
 
-// bestPerArticle keeps each article's first (best) match, up to limit.
-func bestPerArticle(ms []Match, limit int) []Match {
-	seen := map[string]bool{}
+// bestPerArticle keeps one match per article, in the order of each
+// article's best match, up to limit. The section shown for an article is
+// the best-ranked one whose heading holds every term (so "exit code 3"
+// opens the section headed "Exit code 3"), else its best-ranked one.
+func bestPerArticle(ms []Match, terms []string, limit int) []Match {
+	index := map[string]int{}
 	var out []Match
+	covered := map[string]bool{}
 	for _, m := range ms {
-		if seen[m.ArticleID] {
-			continue
-		}
-		seen[m.ArticleID] = true
-		out = append(out, m)
-		if len(out) == limit {
-			break
+		i, seen := index[m.ArticleID]
+		switch {
+		case !seen:
+			index[m.ArticleID] = len(out)
+			out = append(out, m)
+			covered[m.ArticleID] = headingCovers(m.Heading, terms)
+		case !covered[m.ArticleID] && headingCovers(m.Heading, terms):
+			out[i] = m
+			covered[m.ArticleID] = true
 		}
 	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
 	return out
+}
+
+// headingCovers reports whether every term starts a word of heading.
+func headingCovers(heading string, terms []string) bool {
+	words := strings.FieldsFunc(strings.ToLower(heading), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, t := range terms {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, t) }) {
+			return false
+		}
+	}
+	return len(terms) > 0
 }
 
 // hits adds titles and section headings to matches, keeping their order.

@@ -79,6 +79,8 @@ func TestSearchRanksTitleOverHeadingsOverBody(t *testing.T) {
 			// A heading beats body text in the same article.
 			{"signature", []string{"/help/webhook-setup#webhook-signature", "/help/chatwoot-health#webhook-freshness"}},
 			{"exit code 3 token", []string{"/help/chatwoot-health#health-exit-3"}},
+			// An article is shown at the section whose heading holds every word.
+			{"exit code 3", []string{"/help/chatwoot-health#health-exit-3"}},
 			// The last word is a prefix, as typed.
 			{"escal", []string{"/help/escalation-ladder"}},
 			// Stemming: "breaches" finds "breached".
