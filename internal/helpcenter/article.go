@@ -43,6 +43,17 @@ func (k Kind) Label() string {
 	return string(k)
 }
 
+// Name names one article's kind: "How-to guide".
+func (k Kind) Name() string {
+	switch k {
+	case Tutorial:
+		return "Tutorial"
+	case HowTo:
+		return "How-to guide"
+	}
+	return k.Label()
+}
+
 // Limits on what an article may hold.
 const (
 	MaxTitle    = 200

@@ -117,11 +117,7 @@ func (h *Handler) helpSearch(r *http.Request, query string) (helpResults, error)
 func (h *Handler) helpTopic(w http.ResponseWriter, r *http.Request, topic string) {
 	article, anchor, err := h.Help.Topic(r.Context(), topic)
 	if err == nil {
-		u := "/help/" + url.PathEscape(article)
-		if anchor != "" {
-			u += "?topic=" + url.QueryEscape(anchor) + "#" + anchor
-		}
-		seeOther(w, r, u)
+		seeOther(w, r, helpcenter.URL(url.PathEscape(article), anchor))
 		return
 	}
 	if !errors.Is(err, store.ErrNotFound) {
@@ -149,8 +145,6 @@ func (h *Handler) renderPartial(w http.ResponseWriter, r *http.Request, name str
 
 type helpArticlePage struct {
 	Article *helpcenter.Article
-	// Topic is the section the page was opened at (highlighted).
-	Topic   string
 	CanEdit bool
 	// Voted is set after the reader answered "Was this helpful?".
 	Voted bool
@@ -167,7 +161,7 @@ func (h *Handler) helpArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := httpx.PrincipalFrom(r.Context())
-	page := helpArticlePage{Article: a, Topic: r.URL.Query().Get("topic"), CanEdit: p.Can(auth.EditHelp), Voted: r.URL.Query().Get("voted") == "1"}
+	page := helpArticlePage{Article: a, CanEdit: p.Can(auth.EditHelp), Voted: r.URL.Query().Get("voted") == "1"}
 	h.render(w, r, http.StatusOK, "help_article", view{Title: a.Title, Nav: "help", Page: page})
 }
 
