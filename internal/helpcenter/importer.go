@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
-	"time"
+	"sync"
 )
 
 // FileError says which file of a folder could not be imported, and why.
@@ -50,31 +51,65 @@ func (s *Service) readFolder(fsys fs.FS) ([]file, error) {
 		return nil, fmt.Errorf("read article folder: %w", err)
 	}
 	sort.Strings(names)
-	files := make([]file, 0, len(names))
+	files, err := s.parseFiles(fsys, names)
+	if err != nil {
+		return nil, err
+	}
 	byID := map[string]string{}
-	for _, name := range names {
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, &FileError{File: name, Err: err}
-		}
-		d, err := Parse(src)
-		if err != nil {
-			return nil, &FileError{File: name, Err: err}
-		}
-		a, err := s.prepare(d)
-		if err != nil {
-			return nil, &FileError{File: name, Err: err}
-		}
-		for _, t := range a.topics() {
+	for _, f := range files {
+		for _, t := range f.article.topics() {
 			if other, ok := byID[t]; ok {
-				return nil, &FileError{File: name, Err: fmt.Errorf("topic id %s is also used in %s; topic ids must be unique", t, other)}
+				return nil, &FileError{File: f.name, Err: fmt.Errorf("topic id %s is also used in %s; topic ids must be unique", t, other)}
 			}
-			byID[t] = name
+			byID[t] = f.name
 		}
-		sum := sha256.Sum256(src)
-		files = append(files, file{name: name, article: a, hash: hex.EncodeToString(sum[:])})
 	}
 	return files, nil
+}
+
+// parseFiles reads, parses and renders the named files on every CPU,
+// keeping their order; the first bad file (in name order) is the error.
+func (s *Service) parseFiles(fsys fs.FS, names []string) ([]file, error) {
+	files := make([]file, len(names))
+	errs := make([]error, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				files[i], errs[i] = s.parseFile(fsys, names[i])
+			}
+		})
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// parseFile reads, parses and renders one article file.
+func (s *Service) parseFile(fsys fs.FS, name string) (file, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return file{}, &FileError{File: name, Err: err}
+	}
+	d, err := Parse(src)
+	if err != nil {
+		return file{}, &FileError{File: name, Err: err}
+	}
+	a, err := s.prepare(d)
+	if err != nil {
+		return file{}, &FileError{File: name, Err: err}
+	}
+	sum := sha256.Sum256(src)
+	return file{name: name, article: a, hash: hex.EncodeToString(sum[:])}, nil
 }
 
 // ImportResult says what an import wrote.
@@ -100,26 +135,37 @@ func (s *Service) Import(ctx context.Context, fsys fs.FS, actor string) (ImportR
 		return res, errors.New("no article files (*.md) in the folder")
 	}
 	now := s.clock.Now()
+	arts := make([]*Article, len(files))
+	ids := make([]string, len(files))
+	for i, f := range files {
+		arts[i], ids[i] = f.article, f.article.ID
+	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res = ImportResult{}
-		for _, f := range files {
-			cur, _, err := s.currentVersion(ctx, tx, f.article.ID)
-			if err != nil {
-				return err
-			}
-			a := f.article
-			a.Source, a.UpdatedAt, a.UpdatedBy, a.Version = SourceEdited, now, actor, cur+1
-			if err := s.write(ctx, tx, a, cur != 0); err != nil {
-				return &FileError{File: f.name, Err: err}
-			}
-			if cur == 0 {
-				res.Created = append(res.Created, a.ID)
-			} else {
+		cur, _, err := s.versions(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		existed := map[string]bool{}
+		for _, a := range arts {
+			a.Source, a.UpdatedAt, a.UpdatedBy, a.Version = SourceEdited, now, actor, cur[a.ID]+1
+			if cur[a.ID] != 0 {
+				existed[a.ID] = true
 				res.Updated = append(res.Updated, a.ID)
+			} else {
+				res.Created = append(res.Created, a.ID)
 			}
 		}
-		return nil
+		return s.writeBatch(ctx, tx, arts, existed)
 	})
+	var te *topicError
+	if errors.As(err, &te) {
+		for _, f := range files {
+			if f.article.ID == te.Claimant {
+				return ImportResult{}, &FileError{File: f.name, Err: te.fields()}
+			}
+		}
+	}
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -156,34 +202,54 @@ func (s *Service) LoadShipped(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	written := 0
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		written = 0
-		for _, f := range files {
-			n, err := s.loadOne(ctx, tx, f, now)
-			if err != nil {
-				return &FileError{File: f.name, Err: err}
-			}
-			written += n
+		ids := make([]string, len(files))
+		for i, f := range files {
+			ids[i] = f.article.ID
 		}
-		return nil
+		cur, sources, err := s.versions(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		hashes, err := s.shippedHashes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var arts []*Article
+		existed := map[string]bool{}
+		for _, f := range files {
+			id := f.article.ID
+			if sources[id] == SourceEdited || (cur[id] != 0 && hashes[id] == f.hash) {
+				continue
+			}
+			a := f.article
+			a.Source, a.UpdatedAt, a.UpdatedBy, a.Version, a.shippedHash = SourceShipped, now, "hotdash", cur[id]+1, f.hash
+			existed[id] = cur[id] != 0
+			arts = append(arts, a)
+		}
+		written = len(arts)
+		if len(arts) == 0 {
+			return nil
+		}
+		return s.writeBatch(ctx, tx, arts, existed)
 	})
 	return written, err
 }
 
-func (s *Service) loadOne(ctx context.Context, tx *sql.Tx, f file, now time.Time) (int, error) {
-	cur, source, err := s.currentVersion(ctx, tx, f.article.ID)
-	if err != nil || source == SourceEdited {
-		return 0, err
+// shippedHashes maps each shipped article to the hash of the file it was
+// loaded from.
+func (s *Service) shippedHashes(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, shipped_hash FROM help_articles WHERE source = $1`, SourceShipped)
+	if err != nil {
+		return nil, fmt.Errorf("read shipped help articles: %w", err)
 	}
-	var hash string
-	if cur != 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT shipped_hash FROM help_articles WHERE id = $1`, f.article.ID).Scan(&hash); err != nil {
-			return 0, err
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, h string
+		if err := rows.Scan(&id, &h); err != nil {
+			return nil, err
 		}
-		if hash == f.hash {
-			return 0, nil
-		}
+		out[id] = h
 	}
-	a := f.article
-	a.Source, a.UpdatedAt, a.UpdatedBy, a.Version, a.shippedHash = SourceShipped, now, "hotdash", cur+1, f.hash
-	return 1, s.write(ctx, tx, a, cur != 0)
+	return out, rows.Err()
 }

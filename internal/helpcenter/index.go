@@ -1,11 +1,13 @@
 package helpcenter
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"html"
 	"html/template"
+	"slices"
 	"strings"
 
 	"github.com/hotdash/hotdash/internal/store"
@@ -26,6 +28,10 @@ type Match struct {
 	// Heading is the section's heading, to choose an article's best
 	// section.
 	Heading string
+	// Score orders matches, higher first (each engine's own scale).
+	Score float64
+	// rowid is the section's row in SQLite's index.
+	rowid int64
 	// Snippet is the section's text around the matched words, with the
 	// markers around each match; Highlight makes it HTML.
 	Snippet string
@@ -34,12 +40,12 @@ type Match struct {
 // Index is a full-text index of article sections. Both engines implement
 // it; an Index only ever receives terms from Terms, never raw query text.
 type Index interface {
-	// Remove drops an article's sections from the index, inside tx,
+	// Remove drops the articles' sections from the index, inside tx,
 	// before they are deleted.
-	Remove(ctx context.Context, tx *sql.Tx, articleID string) error
-	// Put indexes the sections stored for an article, inside tx; title
-	// and keywords are indexed with every section.
-	Put(ctx context.Context, tx *sql.Tx, articleID, title, keywords string) error
+	Remove(ctx context.Context, tx *sql.Tx, articleIDs []string) error
+	// Put indexes the sections stored for the articles, inside tx; an
+	// article's title and keywords are indexed with each of its sections.
+	Put(ctx context.Context, tx *sql.Tx, articleIDs []string) error
 	// Match returns up to limit sections matching every term (the last
 	// as a prefix), best first.
 	Match(ctx context.Context, terms []string, limit int) ([]Match, error)
@@ -59,42 +65,112 @@ func NewIndex(db *store.DB) Index {
 // in help_sections.
 type ftsIndex struct{ db *store.DB }
 
-func (x *ftsIndex) Remove(ctx context.Context, tx *sql.Tx, articleID string) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM help_fts WHERE rowid IN (SELECT rowid FROM help_sections WHERE article_id = $1)`, articleID)
+func (x *ftsIndex) Remove(ctx context.Context, tx *sql.Tx, ids []string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM help_fts WHERE rowid IN (SELECT rowid FROM help_sections WHERE article_id IN (`+inList(1, len(ids))+`))`, anys(ids)...)
 	return err
 }
 
-func (x *ftsIndex) Put(ctx context.Context, tx *sql.Tx, articleID, title, keywords string) error {
+// Put inserts every section in one statement: FTS5 flushes its pending
+// index at each statement, so one large insert builds far fewer segments
+// than one per section.
+func (x *ftsIndex) Put(ctx context.Context, tx *sql.Tx, ids []string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO help_fts (rowid, title, heading, keywords, body, article_id, position)
-		SELECT s.rowid, $2, s.heading, $3, s.body, s.article_id, s.position FROM help_sections s WHERE s.article_id = $1`,
-		articleID, title, keywords)
+		SELECT s.rowid, a.title, s.heading, a.keywords, s.body, s.article_id, s.position
+		FROM help_sections s JOIN help_articles a ON a.id = s.article_id WHERE s.article_id IN (`+inList(1, len(ids))+`)`, anys(ids)...)
 	return err
 }
 
 // bm25 weights: title, heading, keywords, body.
 const ftsRank = `bm25(help_fts, 10.0, 5.0, 5.0, 1.0)`
 
+// candidateCap bounds how many matching sections a search ranks from each
+// source (any column, and title/heading/keywords only). Ranking costs a
+// few microseconds a section, so a word found in most of 50,000 sections
+// would otherwise take a tenth of a second; a query matching more than
+// this is ranked among the first matches in index order plus the first
+// title, heading and keyword matches. Smaller result sets rank exactly.
+const candidateCap = 500
+
+// Match ranks the first candidateCap matches of the query and the first
+// candidateCap matches in titles, headings and keywords, and merges them.
 func (x *ftsIndex) Match(ctx context.Context, terms []string, limit int) ([]Match, error) {
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT article_id, position, heading FROM help_fts
-		WHERE help_fts MATCH $1 ORDER BY `+ftsRank+`, article_id, position LIMIT $2`, ftsQuery(terms), limit)
+	q := ftsQuery(terms)
+	all, err := x.match(ctx, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	head, err := x.match(ctx, "{title heading keywords} : ("+q+")", limit)
+	if err != nil {
+		return nil, err
+	}
+	return mergeMatches(all, head, limit), nil
+}
+
+// match ranks the first candidateCap rows matching q (in rowid order) and
+// returns the best limit. The bound is a rowid range, which FTS5 applies
+// while it reads the index; ranking reads no column of the index, and
+// only the top rows are joined to their sections.
+func (x *ftsIndex) match(ctx context.Context, q string, limit int) ([]Match, error) {
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT s.article_id, s.position, s.heading, -m.score, m.id
+		FROM (SELECT rowid AS id, `+ftsRank+` AS score FROM help_fts
+			WHERE help_fts MATCH $1
+				AND rowid <= coalesce((SELECT max(rowid) FROM (SELECT rowid FROM help_fts WHERE help_fts MATCH $1 LIMIT $3)), 0)
+			ORDER BY score, rowid LIMIT $2) m
+		JOIN help_sections s ON s.rowid = m.id ORDER BY m.score, m.id`, q, limit, candidateCap)
 	if err != nil {
 		return nil, fmt.Errorf("search help: %w", err)
 	}
-	return scanMatches(rows)
+	defer rows.Close()
+	var out []Match
+	for rows.Next() {
+		var m Match
+		if err := rows.Scan(&m.ArticleID, &m.Position, &m.Heading, &m.Score, &m.rowid); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
+// mergeMatches merges two best-first lists, each section once, best first.
+func mergeMatches(a, b []Match, limit int) []Match {
+	seen := map[string]bool{}
+	all := append(append([]Match{}, a...), b...)
+	slices.SortStableFunc(all, func(x, y Match) int { return cmp.Compare(y.Score, x.Score) })
+	var out []Match
+	for _, m := range all {
+		k := fmt.Sprintf("%s/%d", m.ArticleID, m.Position)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, m)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// Snippets reads every match's snippet in one pass over the rowid range
+// they span. The list of rowids is only a filter (the unary + keeps SQLite
+// from handing it to FTS5, which would run the whole query once per rowid,
+// expanding a prefix each time).
 func (x *ftsIndex) Snippets(ctx context.Context, terms []string, ms []Match) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	args := []any{ftsQuery(terms), markOpen, markClose}
-	var where []string
+	lo, hi := ms[0].rowid, ms[0].rowid
+	args := []any{ftsQuery(terms), markOpen, markClose, 0, 0}
 	for _, m := range ms {
-		where = append(where, fmt.Sprintf("(article_id = $%d AND position = $%d)", len(args)+1, len(args)+2))
-		args = append(args, m.ArticleID, m.Position)
+		lo, hi = min(lo, m.rowid), max(hi, m.rowid)
+		args = append(args, m.rowid)
 	}
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT article_id, position, snippet(help_fts, 3, $2, $3, '…', 24)
-		FROM help_fts WHERE help_fts MATCH $1 AND rowid IN (SELECT rowid FROM help_sections WHERE `+strings.Join(where, " OR ")+`)`, args...)
+	args[3], args[4] = lo, hi
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT s.article_id, s.position, f.snippet FROM
+		(SELECT rowid AS id, snippet(help_fts, 3, $2, $3, '…', 24) AS snippet FROM help_fts
+			WHERE help_fts MATCH $1 AND rowid >= $4 AND rowid <= $5 AND +rowid IN (`+inList(6, len(ms))+`)) f
+		JOIN help_sections s ON s.rowid = f.id`, args...)
 	if err != nil {
 		return fmt.Errorf("search help snippets: %w", err)
 	}
@@ -105,26 +181,41 @@ func (x *ftsIndex) Snippets(ctx context.Context, terms []string, ms []Match) err
 // keywords B, body D, ranked by ts_rank.
 type pgIndex struct{ db *store.DB }
 
-func (x *pgIndex) Remove(context.Context, *sql.Tx, string) error { return nil } // rows cascade with their sections
+func (x *pgIndex) Remove(context.Context, *sql.Tx, []string) error { return nil } // rows cascade with their sections
 
-func (x *pgIndex) Put(ctx context.Context, tx *sql.Tx, articleID, title, keywords string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO help_fts (article_id, position, document)
-		SELECT s.article_id, s.position,
-			setweight(to_tsvector('english', $2), 'A') ||
-			setweight(to_tsvector('english', s.heading || ' ' || $3), 'B') ||
-			setweight(to_tsvector('english', s.body), 'D')
-		FROM help_sections s WHERE s.article_id = $1`, articleID, title, keywords)
+func (x *pgIndex) Put(ctx context.Context, tx *sql.Tx, ids []string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO help_fts (article_id, position, head, document)
+		SELECT article_id, position, head, head || setweight(to_tsvector('english', body), 'D')
+		FROM (SELECT s.article_id, s.position, s.body,
+				setweight(to_tsvector('english', a.title), 'A') ||
+				setweight(to_tsvector('english', s.heading || ' ' || a.keywords), 'B') AS head
+			FROM help_sections s JOIN help_articles a ON a.id = s.article_id WHERE s.article_id IN (`+inList(1, len(ids))+`)) x`, anys(ids)...)
 	return err
 }
 
+// Match ranks the first candidateCap matches anywhere and the first
+// candidateCap matches in titles, headings and keywords (see ftsIndex).
 func (x *pgIndex) Match(ctx context.Context, terms []string, limit int) ([]Match, error) {
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT f.article_id, f.position, s.heading
-		FROM help_fts f JOIN help_sections s ON s.article_id = f.article_id AND s.position = f.position, to_tsquery('english', $1) q
-		WHERE f.document @@ q ORDER BY ts_rank(f.document, q) DESC, f.article_id, f.position LIMIT $2`, tsQuery(terms), limit)
+	rows, err := x.db.Read.QueryContext(ctx, `WITH q AS (SELECT to_tsquery('english', $1) AS q),
+		c AS ((SELECT f.article_id, f.position FROM help_fts f, q WHERE f.document @@ q.q LIMIT $3)
+			UNION (SELECT f.article_id, f.position FROM help_fts f, q WHERE f.head @@ q.q LIMIT $3))
+		SELECT f.article_id, f.position, s.heading, ts_rank(f.document, q.q) AS score
+		FROM c JOIN help_fts f ON f.article_id = c.article_id AND f.position = c.position
+			JOIN help_sections s ON s.article_id = c.article_id AND s.position = c.position, q
+		ORDER BY score DESC, f.article_id, f.position LIMIT $2`, tsQuery(terms), limit, candidateCap)
 	if err != nil {
 		return nil, fmt.Errorf("search help: %w", err)
 	}
-	return scanMatches(rows)
+	defer rows.Close()
+	var out []Match
+	for rows.Next() {
+		var m Match
+		if err := rows.Scan(&m.ArticleID, &m.Position, &m.Heading, &m.Score); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 func (x *pgIndex) Snippets(ctx context.Context, terms []string, ms []Match) error {
@@ -145,19 +236,6 @@ func (x *pgIndex) Snippets(ctx context.Context, terms []string, ms []Match) erro
 		return fmt.Errorf("search help snippets: %w", err)
 	}
 	return fillSnippets(rows, ms)
-}
-
-func scanMatches(rows *sql.Rows) ([]Match, error) {
-	defer rows.Close()
-	var out []Match
-	for rows.Next() {
-		var m Match
-		if err := rows.Scan(&m.ArticleID, &m.Position, &m.Heading); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 func fillSnippets(rows *sql.Rows, ms []Match) error {

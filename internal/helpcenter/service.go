@@ -98,90 +98,6 @@ func (a *Article) topics() []string {
 	return out
 }
 
-// checkTopics fails when another article already uses one of a's topic ids.
-func (s *Service) checkTopics(ctx context.Context, tx *sql.Tx, a *Article) error {
-	ids := a.topics()
-	args := []any{a.ID}
-	ph := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		ph[i] = fmt.Sprintf("$%d", i+2)
-	}
-	in := strings.Join(ph, ", ")
-	var taken, owner string
-	err := tx.QueryRowContext(ctx, `SELECT anchor, article_id FROM help_sections WHERE explicit AND article_id <> $1 AND anchor IN (`+in+`)
-		UNION ALL SELECT id, id FROM help_articles WHERE id <> $1 AND id IN (`+in+`) LIMIT 1`, args...).Scan(&taken, &owner)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("check topic ids: %w", err)
-	}
-	field := "body"
-	if taken == a.ID {
-		field = "id"
-	}
-	return validation.Errors{field: fmt.Sprintf("topic id %s is already used by article %s; topic ids must be unique", taken, owner)}
-}
-
-// write stores a (replacing any earlier text of it) and indexes it.
-func (s *Service) write(ctx context.Context, tx *sql.Tx, a *Article, existed bool) error {
-	if err := s.checkTopics(ctx, tx, a); err != nil {
-		return err
-	}
-	if existed {
-		if err := s.index.Remove(ctx, tx, a.ID); err != nil {
-			return fmt.Errorf("unindex help article %s: %w", a.ID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM help_sections WHERE article_id = $1`, a.ID); err != nil {
-			return fmt.Errorf("delete help sections: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO help_articles (id, title, kind, keywords, body, html, runbook, owner, review_by,
-			source, shipped_hash, updated_at, updated_by, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind, keywords = excluded.keywords,
-			body = excluded.body, html = excluded.html, runbook = excluded.runbook, owner = excluded.owner,
-			review_by = excluded.review_by, source = excluded.source, shipped_hash = excluded.shipped_hash,
-			updated_at = excluded.updated_at, updated_by = excluded.updated_by, version = excluded.version`,
-		a.ID, a.Title, string(a.Kind), strings.Join(a.Keywords, ", "), a.Body, a.HTML, a.Runbook, a.Owner,
-		store.NullTime(a.ReviewBy), a.Source, a.shippedHash, a.UpdatedAt.UTC(), a.UpdatedBy, a.Version); err != nil {
-		return fmt.Errorf("write help article %s: %w", a.ID, err)
-	}
-	if err := s.writeSections(ctx, tx, a); err != nil {
-		return err
-	}
-	if err := s.index.Put(ctx, tx, a.ID, a.Title, strings.Join(a.Keywords, " ")); err != nil {
-		return fmt.Errorf("index help article %s: %w", a.ID, err)
-	}
-	return nil
-}
-
-func (s *Service) writeSections(ctx context.Context, tx *sql.Tx, a *Article) error {
-	if len(a.Sections) == 0 {
-		a.Sections = []Section{{Position: 0}}
-	}
-	const perInsert = 50
-	for start := 0; start < len(a.Sections); start += perInsert {
-		chunk := a.Sections[start:min(start+perInsert, len(a.Sections))]
-		var vals []string
-		var args []any
-		for _, sec := range chunk {
-			n := len(args)
-			vals = append(vals, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7))
-			args = append(args, a.ID, sec.Position, sec.Anchor, sec.Heading, sec.Level, sec.Explicit, sec.Text)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO help_sections (article_id, position, anchor, heading, level, explicit, body)
-			VALUES `+strings.Join(vals, ", "), args...); err != nil {
-			if s.db.IsUniqueViolation(err) {
-				return validation.Errors{"body": "a heading id of this article is already a topic id elsewhere"}
-			}
-			return fmt.Errorf("write help sections of %s: %w", a.ID, err)
-		}
-	}
-	return nil
-}
-
 // currentVersion reads an article's version inside tx (0 when absent),
 // locking the row until tx ends.
 func (s *Service) currentVersion(ctx context.Context, tx *sql.Tx, id string) (int64, string, error) {
@@ -229,7 +145,7 @@ func (s *Service) Save(ctx context.Context, e Edit, actor string) (*Article, err
 				a.ID, e.Version, cur, ErrConflict)
 		}
 		a.Version = cur + 1
-		return s.write(ctx, tx, a, cur != 0)
+		return s.writeBatch(ctx, tx, []*Article{a}, map[string]bool{a.ID: cur != 0})
 	})
 	if err != nil {
 		return nil, err

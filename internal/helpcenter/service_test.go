@@ -325,6 +325,17 @@ func TestImportIsAllOrNothingAndNamesTheBadFile(t *testing.T) {
 		if ok, _ := f.svc.HasTopic(ctx, "dup-a"); ok {
 			t.Error("half of a failed import was written")
 		}
+		// A topic id another article already holds: the file is named.
+		clash := fstest.MapFS{
+			"fine.md":  {Data: []byte("---\nid: fine\ntitle: Fine\nkind: how-to\n---\nFine.\n")},
+			"clash.md": {Data: []byte("---\nid: clash\ntitle: Clash\nkind: how-to\n---\n## Bands {#sla-bands}\n")},
+		}
+		if _, err := f.svc.Import(ctx, clash, "admin"); !errors.As(err, &ferr) || ferr.File != "clash.md" || !strings.Contains(err.Error(), "sla-clocks") {
+			t.Errorf("taken topic: %v", err)
+		}
+		if ok, _ := f.svc.HasTopic(ctx, "fine"); ok {
+			t.Error("the good file of a failed import was written")
+		}
 	})
 }
 

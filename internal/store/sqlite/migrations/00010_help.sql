@@ -37,7 +37,8 @@ CREATE UNIQUE INDEX help_sections_topic ON help_sections (anchor) WHERE explicit
 CREATE VIRTUAL TABLE help_fts USING fts5(
     title, heading, keywords, body,
     article_id UNINDEXED, position UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2'
+    tokenize = 'porter unicode61 remove_diacritics 2',
+    prefix = '2 3'
 );
 
 CREATE TABLE help_searches (
