@@ -328,9 +328,9 @@ func TestImportIsAllOrNothingAndNamesTheBadFile(t *testing.T) {
 		// A topic id another article already holds: the file is named.
 		clash := fstest.MapFS{
 			"fine.md":  {Data: []byte("---\nid: fine\ntitle: Fine\nkind: how-to\n---\nFine.\n")},
-			"clash.md": {Data: []byte("---\nid: clash\ntitle: Clash\nkind: how-to\n---\n## Bands {#sla-bands}\n")},
+			"clash.md": {Data: []byte("---\nid: clash\ntitle: Clash\nkind: how-to\n---\n## Token {#health-exit-3}\n")},
 		}
-		if _, err := f.svc.Import(ctx, clash, "admin"); !errors.As(err, &ferr) || ferr.File != "clash.md" || !strings.Contains(err.Error(), "sla-clocks") {
+		if _, err := f.svc.Import(ctx, clash, "admin"); !errors.As(err, &ferr) || ferr.File != "clash.md" || !strings.Contains(err.Error(), "chatwoot-health") {
 			t.Errorf("taken topic: %v", err)
 		}
 		if ok, _ := f.svc.HasTopic(ctx, "fine"); ok {
