@@ -25,7 +25,7 @@ var dashboardTiles = []string{"Decision Log", "Approvals", "Incidents & escalati
 // TestTheDashboardHomeWithDemoData runs what `hotdash serve --demo` runs
 // (a simulated Chatwoot sending traffic, the pretend AI agent, the sample
 // decisions and incidents) and checks the home page a lead opens: every
-// tile, each linking to its page; screenshots at 1366×768 and on a phone
+// tile, each linking to its page and its Help Center topic; screenshots at 1366×768 and on a phone
 // for a human eye; nothing wider than a phone's screen; and a new
 // high-risk draft arriving on the Approvals tile without a reload.
 func TestTheDashboardHomeWithDemoData(t *testing.T) {
@@ -71,8 +71,11 @@ func TestTheDashboardHomeWithDemoData(t *testing.T) {
 			t.Errorf("the dashboard lacks the %q tile (it has %q)", want, titles)
 		}
 	}
-	if bad := eval[[]string](t, tab, `[...document.querySelectorAll(".tile")].filter(s => !s.querySelector(".tile-head a[href^='/']")).map(s => s.querySelector(".tile-title").textContent)`); len(bad) > 0 {
+	if bad := eval[[]string](t, tab, `[...document.querySelectorAll(".tile")].filter(s => !s.querySelector(".tile-head a.tile-all[href^='/']")).map(s => s.querySelector(".tile-title").textContent)`); len(bad) > 0 {
 		t.Errorf("tiles without a link to their page: %q", bad)
+	}
+	if bad := eval[[]string](t, tab, `[...document.querySelectorAll(".tile")].filter(s => !s.querySelector(".tile-head a[href^='/help?topic=']")).map(s => s.querySelector(".tile-title").textContent)`); len(bad) > 0 {
+		t.Errorf("tiles without a link to their Help Center topic: %q", bad)
 	}
 	screenshot(t, tab, "dashboard-1366x768")
 

@@ -14,6 +14,7 @@ import (
 	"github.com/hotdash/hotdash/internal/clock"
 	"github.com/hotdash/hotdash/internal/conversation"
 	"github.com/hotdash/hotdash/internal/decisionlog"
+	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
@@ -52,6 +53,8 @@ type Deps struct {
 	Reports *report.Service
 	// PublicURL prefixes links in Markdown exports.
 	PublicURL string
+	// Help is the Help Center; nil leaves its endpoints out.
+	Help *helpcenter.Service
 }
 
 // API holds the handlers.
@@ -81,6 +84,7 @@ func (a *API) Register(r *httpx.Router) {
 	a.registerDeliveries(r)
 	a.registerHealth(r)
 	a.registerReports(r)
+	a.registerHelp(r)
 	r.API("GET /api/v1/users", auth.ManageUsers, a.listUsers)
 	r.API("POST /api/v1/users", auth.ManageUsers, a.createUser)
 	r.API("PATCH /api/v1/users/{id}", auth.ManageUsers, a.updateUser)

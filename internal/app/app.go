@@ -27,6 +27,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/health"
+	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/jobs"
@@ -70,6 +71,8 @@ type App struct {
 	Incidents *incident.Service
 	// Notifications is each person's notification center.
 	Notifications *center.Center
+	// Help is the Help Center.
+	Help *helpcenter.Service
 	// Reports keeps handoffs and computes the daily and weekly reports.
 	Reports *report.Service
 	// Health records Chatwoot health checks (on a schedule when Chatwoot
@@ -192,6 +195,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildHealth(o.Policy); err != nil {
 		return err
 	}
+	if err := a.buildHelp(ctx); err != nil {
+		return err
+	}
 	a.buildReports(o.Policy)
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
@@ -205,6 +211,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Notifications: a.Notifications, Outbox: a.Outbox,
 		Health: a.Health, Freshness: a.Freshness, HealthEvery: a.healthEvery(), TopicHealth: TopicHealth,
 		Reports: a.Reports, TopicHandoffs: TopicHandoffs,
+		Help: a.Help,
 	})
 	if err != nil {
 		return err
@@ -223,7 +230,7 @@ func (a *App) routes() {
 	r.Page("GET /metrics", auth.Public, promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP)
 	r.Handle("POST /webhooks/chatwoot", httpx.API, auth.Public, a.cx.receiver)
 	api.New(api.Deps{DB: a.DB, Auth: a.Auth, Decisions: a.Decisions, Conversations: a.cx.queue, Actions: a.cx.actions,
-		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger,
+		Approvals: a.Approvals, Incidents: a.Incidents, Notifications: a.Notifications, Outbox: a.Outbox, ChatwootBaseURL: a.Settings.Chatwoot.BaseURL, Clock: a.Clock, Logger: a.Logger, Help: a.Help,
 		Chatwoot: api.ChatwootLink{Configured: a.Settings.Chatwoot.Configured(), DryRun: a.Settings.ChatwootDryRun(),
 			WebhooksConfigured: a.cx.receiver.Configured()},
 		Health:  api.Health{Monitor: a.Health, Freshness: a.Freshness, Scheduled: a.Settings.Chatwoot.Configured()},

@@ -65,6 +65,11 @@ const (
 	// acknowledges handoffs (the support floor).
 	ReadReports  Permission = "reports:read"
 	WriteReports Permission = "reports:write"
+	// ReadHelp reads and searches the Help Center and votes on its
+	// articles; EditHelp writes and imports articles and sees the gaps
+	// (zero-result searches, unhelpful articles, stale runbooks).
+	ReadHelp Permission = "help:read"
+	EditHelp Permission = "help:edit"
 	// Signedin is any signed-in person or token, for "who am I".
 	Signedin Permission = "signed-in"
 	// OwnAccount is a person's own account (changing their password): API
@@ -101,6 +106,10 @@ func (r Role) Can(p Permission) bool {
 		return slices.Contains([]Role{Manager, DevOps, Executive, Admin}, r)
 	case ManageUsers, ManageTokens:
 		return r == Admin
+	case ReadHelp:
+		return slices.Contains(TokenRoles(), r)
+	case EditHelp:
+		return slices.Contains([]Role{Lead, Manager, Admin}, r)
 	}
 	return false
 }

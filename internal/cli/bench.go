@@ -61,7 +61,7 @@ entries <= 5 s.`,
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to append")
 	f.IntVar(&o.VerifyEntries, "verify-entries", 1_000_000, "entries in the log when verify is timed (0 skips it)")
 	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
-	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e), benchApprovals(e), benchNotify(e))
+	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e), benchApprovals(e), benchNotify(e), benchHelp(e))
 	return cmd
 }
 

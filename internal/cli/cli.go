@@ -93,6 +93,7 @@ HOTDASH_* environment variables, each also a flag below.`,
 	f.StringVar(&e.settings.PublicURL, "public-url", e.settings.PublicURL, "URL people reach HotDash at (HOTDASH_PUBLIC_URL)")
 	f.StringVar(&e.settings.LogLevel, "log-level", e.settings.LogLevel, "debug, info, warn or error (HOTDASH_LOG_LEVEL)")
 	root.AddCommand(newServe(e), newMigrate(e), newConfigCmd(e), newUser(e), newToken(e), newDecision(e), newIncident(e), newReport(e), newOps(e), newBench(e), newDev(e), newVersion(e))
+	root.SetHelpCommand(newHelp(e))
 	return root
 }
 

@@ -37,7 +37,7 @@ func TestReportCommands(t *testing.T) {
 		t.Fatalf("bad date: %+v", r)
 	}
 	r = run(t, env, "", "report", "weekly", "--format", "json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"help_connected":false`) || !strings.Contains(r.stdout, `"missing_runbooks":[`) {
+	if r.code != 0 || !strings.Contains(r.stdout, `"help_connected":true`) || !strings.Contains(r.stdout, `"missing_runbooks":[`) {
 		t.Fatalf("report weekly: %+v", r)
 	}
 	exec := []string{"HOTDASH_SERVER=" + a.URL(), "HOTDASH_TOKEN=" + a.Token(auth.Executive)}

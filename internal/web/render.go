@@ -56,6 +56,9 @@ func (v view) CanReadHealth() bool { return v.SignedIn && v.User.Can(auth.ReadHe
 // CanReadReports reports whether the navigation links the reports.
 func (v view) CanReadReports() bool { return v.SignedIn && v.User.Can(auth.ReadReports) }
 
+// CanReadHelp reports whether the navigation links the Help Center.
+func (v view) CanReadHelp() bool { return v.SignedIn && v.User.Can(auth.ReadHelp) }
+
 // CanReviewDrafts reports whether the user may review drafts.
 func (v view) CanReviewDrafts() bool { return v.SignedIn && v.User.Can(auth.ReviewDrafts) }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/hotdash/hotdash/internal/decisionlog"
 	"github.com/hotdash/hotdash/internal/events"
 	"github.com/hotdash/hotdash/internal/health"
+	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/httpx"
 	"github.com/hotdash/hotdash/internal/incident"
 	"github.com/hotdash/hotdash/internal/notify"
@@ -95,6 +96,8 @@ type Deps struct {
 	// live-update topic.
 	Reports       *report.Service
 	TopicHandoffs string
+	// Help is the Help Center (/help); nil leaves it out.
+	Help *helpcenter.Service
 }
 
 // Handler serves the pages.
@@ -212,6 +215,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"gradeScale":  gradeScale,
 
 		"notificationBell": h.notificationBell,
+
+		"helpURL":    helpTopicURL,
+		"errorTopic": errorTopic,
 	}
 }
 
@@ -236,6 +242,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerNotifications(r)
 	h.registerHealth(r)
 	h.registerReports(r)
+	h.registerHelp(r)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
