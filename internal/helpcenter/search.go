@@ -39,8 +39,8 @@ type Hit struct {
 type SearchOptions struct {
 	// Limit is the most articles returned (MaxResults when 0 or more).
 	Limit int
-	// Actor names who searched. Record keeps the query and its result
-	// count (for the gaps list); searches with no words are never kept.
+	// Actor names who searched. Record keeps a query that found nothing
+	// (for the gaps list); a search that found something costs no write.
 	Actor  string
 	Record bool
 }
@@ -73,8 +73,8 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 	if err != nil {
 		return nil, err
 	}
-	if o.Record {
-		return hits, s.recordSearch(ctx, query, len(hits), o.Actor)
+	if o.Record && len(hits) == 0 {
+		return hits, s.recordSearch(ctx, query, 0, o.Actor)
 	}
 	return hits, nil
 }
@@ -158,7 +158,8 @@ func (s *Service) hits(ctx context.Context, ms []Match) ([]Hit, error) {
 	return out, nil
 }
 
-// recordSearch keeps a query and how many articles it found.
+// recordSearch keeps a query and how many articles it found (the gaps
+// list reads those that found none).
 func (s *Service) recordSearch(ctx context.Context, query string, results int, actor string) error {
 	query = strings.Join(strings.Fields(query), " ")
 	if utf8.RuneCountInString(query) > MaxQuery {
