@@ -26,8 +26,6 @@ func mdEscape(s string) string {
 	return r.Replace(s)
 }
 
-func pct(met, missed int) string { return SLACompliance{Met: met, Missed: missed}.PercentText() }
-
 // WriteMarkdown writes the summary as Markdown, to paste into a manager
 // sync.
 func (d Daily) WriteMarkdown(w io.Writer, baseURL string) error {
