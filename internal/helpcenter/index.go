@@ -47,10 +47,11 @@ type Index interface {
 	// article's title and keywords are indexed with each of its sections.
 	Put(ctx context.Context, tx *sql.Tx, articleIDs []string) error
 	// Match returns up to limit sections matching every term (the last
-	// as a prefix), best first.
-	Match(ctx context.Context, terms []string, limit int) ([]Match, error)
-	// Snippets fills in the Snippet of each match.
-	Snippets(ctx context.Context, terms []string, ms []Match) error
+	// as a prefix when prefix is set), best first.
+	Match(ctx context.Context, terms []string, prefix bool, limit int) ([]Match, error)
+	// Snippets fills in the Snippet of each match, marking the terms as
+	// Match found them.
+	Snippets(ctx context.Context, terms []string, prefix bool, ms []Match) error
 }
 
 // NewIndex returns the index for db's engine.
@@ -93,8 +94,8 @@ const candidateCap = 500
 
 // Match ranks the first candidateCap matches of the query and the first
 // candidateCap matches in titles, headings and keywords, and merges them.
-func (x *ftsIndex) Match(ctx context.Context, terms []string, limit int) ([]Match, error) {
-	q := ftsQuery(terms)
+func (x *ftsIndex) Match(ctx context.Context, terms []string, prefix bool, limit int) ([]Match, error) {
+	q := ftsQuery(terms, prefix)
 	all, err := x.match(ctx, q, limit)
 	if err != nil {
 		return nil, err
@@ -106,30 +107,68 @@ func (x *ftsIndex) Match(ctx context.Context, terms []string, limit int) ([]Matc
 	return mergeMatches(all, head, limit), nil
 }
 
-// match ranks the first candidateCap rows matching q (in rowid order) and
-// returns the best limit. The bound is a rowid range, which FTS5 applies
-// while it reads the index; ranking reads no column of the index, and
-// only the top rows are joined to their sections.
+// match ranks the first candidateCap rows matching q (FTS5 returns them
+// in rowid order) and returns the best limit. It reads the matches with
+// one cursor: every FTS5 cursor over a prefix term merges that prefix's
+// postings afresh, which is most of a search's cost. Only the best rows
+// are then joined to their sections.
 func (x *ftsIndex) match(ctx context.Context, q string, limit int) ([]Match, error) {
-	rows, err := x.db.Read.QueryContext(ctx, `SELECT s.article_id, s.position, s.heading, -m.score, m.id
-		FROM (SELECT rowid AS id, `+ftsRank+` AS score FROM help_fts
-			WHERE help_fts MATCH $1
-				AND rowid <= coalesce((SELECT max(rowid) FROM (SELECT rowid FROM help_fts WHERE help_fts MATCH $1 LIMIT $3)), 0)
-			ORDER BY score, rowid LIMIT $2) m
-		JOIN help_sections s ON s.rowid = m.id ORDER BY m.score, m.id`, q, limit, candidateCap)
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT rowid, `+ftsRank+` FROM help_fts WHERE help_fts MATCH $1 LIMIT $2`, q, candidateCap)
+	if err != nil {
+		return nil, fmt.Errorf("search help: %w", err)
+	}
+	var ranked []Match
+	for rows.Next() {
+		var m Match
+		if err := rows.Scan(&m.rowid, &m.Score); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.Score = -m.Score // bm25: lower is better
+		ranked = append(ranked, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search help: %w", err)
+	}
+	slices.SortStableFunc(ranked, func(a, b Match) int { return cmp.Compare(b.Score, a.Score) })
+	ranked = ranked[:min(limit, len(ranked))]
+	return x.sections(ctx, ranked)
+}
+
+// sections fills in each match's article, position and heading.
+func (x *ftsIndex) sections(ctx context.Context, ms []Match) ([]Match, error) {
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ms))
+	for i, m := range ms {
+		args[i] = m.rowid
+	}
+	rows, err := x.db.Read.QueryContext(ctx, `SELECT rowid, article_id, position, heading FROM help_sections WHERE rowid IN (`+inList(1, len(ms))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search help: %w", err)
 	}
 	defer rows.Close()
-	var out []Match
+	byRow := map[int64]Match{}
 	for rows.Next() {
 		var m Match
-		if err := rows.Scan(&m.ArticleID, &m.Position, &m.Heading, &m.Score, &m.rowid); err != nil {
+		if err := rows.Scan(&m.rowid, &m.ArticleID, &m.Position, &m.Heading); err != nil {
 			return nil, err
 		}
-		out = append(out, m)
+		byRow[m.rowid] = m
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Match, 0, len(ms))
+	for _, m := range ms {
+		if s, ok := byRow[m.rowid]; ok { // a section deleted since is left out
+			s.Score = m.Score
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // mergeMatches merges two best-first lists, each section once, best first.
@@ -156,12 +195,12 @@ func mergeMatches(a, b []Match, limit int) []Match {
 // they span. The list of rowids is only a filter (the unary + keeps SQLite
 // from handing it to FTS5, which would run the whole query once per rowid,
 // expanding a prefix each time).
-func (x *ftsIndex) Snippets(ctx context.Context, terms []string, ms []Match) error {
+func (x *ftsIndex) Snippets(ctx context.Context, terms []string, prefix bool, ms []Match) error {
 	if len(ms) == 0 {
 		return nil
 	}
 	lo, hi := ms[0].rowid, ms[0].rowid
-	args := []any{ftsQuery(terms), markOpen, markClose, 0, 0}
+	args := []any{ftsQuery(terms, prefix), markOpen, markClose, 0, 0}
 	for _, m := range ms {
 		lo, hi = min(lo, m.rowid), max(hi, m.rowid)
 		args = append(args, m.rowid)
@@ -195,14 +234,14 @@ func (x *pgIndex) Put(ctx context.Context, tx *sql.Tx, ids []string) error {
 
 // Match ranks the first candidateCap matches anywhere and the first
 // candidateCap matches in titles, headings and keywords (see ftsIndex).
-func (x *pgIndex) Match(ctx context.Context, terms []string, limit int) ([]Match, error) {
+func (x *pgIndex) Match(ctx context.Context, terms []string, prefix bool, limit int) ([]Match, error) {
 	rows, err := x.db.Read.QueryContext(ctx, `WITH q AS (SELECT to_tsquery('english', $1) AS q),
 		c AS ((SELECT f.article_id, f.position FROM help_fts f, q WHERE f.document @@ q.q LIMIT $3)
 			UNION (SELECT f.article_id, f.position FROM help_fts f, q WHERE f.head @@ q.q LIMIT $3))
 		SELECT f.article_id, f.position, s.heading, ts_rank(f.document, q.q) AS score
 		FROM c JOIN help_fts f ON f.article_id = c.article_id AND f.position = c.position
 			JOIN help_sections s ON s.article_id = c.article_id AND s.position = c.position, q
-		ORDER BY score DESC, f.article_id, f.position LIMIT $2`, tsQuery(terms), limit, candidateCap)
+		ORDER BY score DESC, f.article_id, f.position LIMIT $2`, tsQuery(terms, prefix), limit, candidateCap)
 	if err != nil {
 		return nil, fmt.Errorf("search help: %w", err)
 	}
@@ -218,12 +257,12 @@ func (x *pgIndex) Match(ctx context.Context, terms []string, limit int) ([]Match
 	return out, rows.Err()
 }
 
-func (x *pgIndex) Snippets(ctx context.Context, terms []string, ms []Match) error {
+func (x *pgIndex) Snippets(ctx context.Context, terms []string, prefix bool, ms []Match) error {
 	if len(ms) == 0 {
 		return nil
 	}
 	opts := `StartSel=` + markOpen + `, StopSel=` + markClose + `, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`
-	args := []any{tsQuery(terms), opts}
+	args := []any{tsQuery(terms, prefix), opts}
 	var where []string
 	for _, m := range ms {
 		where = append(where, fmt.Sprintf("(s.article_id = $%d AND s.position = $%d)", len(args)+1, len(args)+2))

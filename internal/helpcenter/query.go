@@ -87,12 +87,12 @@ func plainWord(w string) bool {
 // ftsQuery builds an FTS5 MATCH expression from terms: each term a quoted
 // string (so AND, OR, NOT, NEAR and column names are just words), all
 // required, the last one a prefix so results come as the person types.
-func ftsQuery(terms []string) string {
+func ftsQuery(terms []string, prefix bool) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	if len(parts) > 0 {
+	if len(parts) > 0 && prefix {
 		parts[len(parts)-1] += "*"
 	}
 	return strings.Join(parts, " ")
@@ -100,12 +100,12 @@ func ftsQuery(terms []string) string {
 
 // tsQuery builds a to_tsquery('english', …) argument from terms: each a
 // quoted lexeme, all required (&), the last a prefix (:*).
-func tsQuery(terms []string) string {
+func tsQuery(terms []string, prefix bool) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = "'" + strings.ReplaceAll(t, "'", "''") + "'"
 	}
-	if len(parts) > 0 {
+	if len(parts) > 0 && prefix {
 		parts[len(parts)-1] += ":*"
 	}
 	return strings.Join(parts, " & ")

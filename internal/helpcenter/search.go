@@ -61,12 +61,11 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 	if limit <= 0 || limit > MaxResults {
 		limit = MaxResults
 	}
-	ms, err := s.index.Match(ctx, terms, limit*matchesPerResult)
+	ms, prefix, err := s.match(ctx, terms, limit)
 	if err != nil {
 		return nil, err
 	}
-	ms = bestPerArticle(ms, terms, limit)
-	if err := s.index.Snippets(ctx, terms, ms); err != nil {
+	if err := s.index.Snippets(ctx, terms, prefix, ms); err != nil {
 		return nil, err
 	}
 	hits, err := s.hits(ctx, ms)
@@ -77,6 +76,24 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 		return hits, s.recordSearch(ctx, query, 0, o.Actor)
 	}
 	return hits, nil
+}
+
+// match finds the best section of up to limit articles. The words are
+// stemmed, so a finished word already finds its other forms ("refunds",
+// "refunded"); the last word is read as the start of a longer one only
+// when the words as typed find fewer than limit articles, as while a word
+// is still being typed ("refu"). Reading a prefix merges the postings of
+// every word it starts, which costs more than the rest of a search.
+func (s *Service) match(ctx context.Context, terms []string, limit int) ([]Match, bool, error) {
+	ms, err := s.index.Match(ctx, terms, false, limit*matchesPerResult)
+	if err != nil {
+		return nil, false, err
+	}
+	if ms = bestPerArticle(ms, terms, limit); len(ms) >= limit {
+		return ms, false, nil
+	}
+	ms, err = s.index.Match(ctx, terms, true, limit*matchesPerResult)
+	return bestPerArticle(ms, terms, limit), true, err
 }
 
 // bestPerArticle keeps one match per article, in the order of each
