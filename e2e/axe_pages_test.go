@@ -79,6 +79,7 @@ func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
 	}
 	visit("chatwoot health (failing)", "/health", "svg.trend")
 	visit("dashboard (health failing)", "/", "#health-tile-body svg.sparkline")
+	visit("header search", "/search?q=webhook+secret", "#search-decisions-title")
 	seedReports(t, a)
 	visit("reports", "/reports", "main h1")
 	visit("daily summary", "/reports/daily", "#daily-drafts")

@@ -284,7 +284,7 @@ func TestHeaderSearchOpensConversationsAndDecisions(t *testing.T) {
 	if p := b.get("/decisions?q=42&go=1"); p.status != http.StatusSeeOther || p.location != "/decisions/42" {
 		t.Fatalf("42 answered %d → %q", p.status, p.location)
 	}
-	b.get("/").want(t, http.StatusOK, "#42 conversation", "<kbd>#42</kbd> opens Chatwoot conversation #42", "Go to the queue")
+	b.get("/").want(t, http.StatusOK, "Search help, customers, decisions · 42 · #42", "<kbd>#42</kbd> opens Chatwoot conversation #42", "Go to the queue")
 }
 
 func TestQueueStreamsAfterAWebhook(t *testing.T) {

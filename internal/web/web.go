@@ -243,6 +243,7 @@ func (h *Handler) Register(r *httpx.Router) {
 	h.registerHealth(r)
 	h.registerReports(r)
 	h.registerHelp(r)
+	r.Page("GET /search", auth.ReadDecisions, h.search)
 	r.Page("GET /decisions", auth.ReadDecisions, h.decisions)
 	r.Page("GET /decisions/{id}", auth.ReadDecisions, h.decision)
 	r.Page("GET /decisions/new", auth.WriteDecisions, h.newDecisionForm)
