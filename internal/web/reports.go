@@ -67,6 +67,21 @@ type dailyPage struct {
 	TotalIn, TotalSolve int
 }
 
+// exportReport answers ?format=md|csv|json with the report v as a file
+// named name; it reports whether it answered.
+func (h *Handler) exportReport(w http.ResponseWriter, r *http.Request, v any, name string) bool {
+	f := r.URL.Query().Get("format")
+	if f == "" {
+		return false
+	}
+	if _, err := api.ReportFormat(f); err != nil {
+		h.fail(w, r, err)
+		return true
+	}
+	api.WriteReport(w, r, v, name, f, h.Settings.BaseURL())
+	return true
+}
+
 func (h *Handler) dailyReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d, err := h.Reports.Daily(r.Context(), q.Get("date"))
@@ -74,12 +89,7 @@ func (h *Handler) dailyReport(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if f := q.Get("format"); f != "" {
-		if _, err := api.ReportFormat(f); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		api.WriteReport(w, r, d, "hotdash-daily-"+d.Date, f, h.Settings.BaseURL())
+	if h.exportReport(w, r, d, "hotdash-daily-"+d.Date) {
 		return
 	}
 	p := dailyPage{D: d, CanSave: can(r, auth.WriteReports), VolumeChart: volumeChart(d.Channels), VolumeLegend: volumeBars()}
@@ -184,12 +194,7 @@ func (h *Handler) weeklyReport(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if f := q.Get("format"); f != "" {
-		if _, err := api.ReportFormat(f); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		api.WriteReport(w, r, wk, "hotdash-weekly-"+wk.Week, f, h.Settings.BaseURL())
+	if h.exportReport(w, r, wk, "hotdash-weekly-"+wk.Week) {
 		return
 	}
 	p := weeklyPage{W: wk, SLAChart: slaTrendChart(wk)}
