@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hotdash/hotdash/internal/bench"
 )
@@ -55,12 +56,10 @@ entries <= 5 s.`,
 		},
 	}
 	f := decisions.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres (a throwaway schema is used and dropped)")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Clients, "clients", 16, "concurrent API clients")
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to append")
 	f.IntVar(&o.VerifyEntries, "verify-entries", 1_000_000, "entries in the log when verify is timed (0 skips it)")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	cmd.AddCommand(decisions, benchDeadlines(e), benchIngest(e), benchQueue(e), benchApprovals(e), benchNotify(e), benchHelp(e))
 	return cmd
 }
@@ -87,13 +86,11 @@ of a core, RSS < 512 MiB.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Conversations, "conversations", 1_000_000, "open conversations")
 	f.IntVar(&o.Due, "due", 20_000, "band changes that fall due during --window")
 	f.DurationVar(&o.Window, "window", 30*time.Second, "how long the due changes are spread over")
 	f.DurationVar(&o.Idle, "idle", 20*time.Second, "how long idle CPU is measured")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
@@ -144,12 +141,10 @@ up. Targets (issue 3): >= 5,000 events/s with p99 <= 50 ms from 32 senders.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Senders, "senders", 32, "concurrent senders")
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to send")
 	f.IntVar(&o.Conversations, "conversations", 2000, "conversations the events are about")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
@@ -175,12 +170,10 @@ conversations.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Conversations, "conversations", 1_000_000, "conversations in the store")
 	f.IntVar(&o.Requests, "requests", 200, "requests per query shape")
 	f.IntVar(&o.Clients, "clients", 4, "concurrent clients")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
@@ -212,15 +205,13 @@ if a reply arrives twice, or not within 30 s. Targets (issue 4): reads p99
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Drafts, "drafts", 100_000, "drafts pending review")
 	f.IntVar(&o.Conversations, "conversations", 20_000, "open conversations the drafts are spread over")
 	f.IntVar(&o.Requests, "requests", 200, "requests per read shape")
 	f.IntVar(&o.Clients, "clients", 4, "concurrent clients")
 	f.Float64Var(&o.Rate, "rate", 20, "approvals per second")
 	f.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to approve at --rate")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
@@ -322,14 +313,12 @@ p99 <= 2 s on SQLite.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Messages, "messages", 10_000, "escalation messages each phase enqueues")
 	f.IntVar(&o.Endpoints, "endpoints", 1, "webhook endpoints each message goes to")
 	f.IntVar(&o.Batch, "batch", 50, "messages per enqueueing transaction")
 	f.Float64Var(&o.Rate, "rate", 1000, "messages per second in the paced phase (0 skips it)")
 	f.IntVar(&o.Senders, "senders", 16, "the outbox's concurrent senders")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
@@ -346,4 +335,13 @@ func printNotifyResult(w io.Writer, r bench.NotifyResult) {
 		_, _ = fmt.Fprintf(w, "         checks     %d missing, %d duplicates, %d bad signatures\n", p.Missing, p.Duplicates, p.BadSigs)
 	}
 	_, _ = fmt.Fprintf(w, "  unsettled after the run: %d\n", r.Unsettled)
+}
+
+// benchFlags adds the flags every scenario shares: the engines to run on,
+// the PostgreSQL server for them (a throwaway schema, dropped after), and
+// JSON output.
+func benchFlags(e *env, f *pflag.FlagSet, engines *[]string, postgresURL *string, asJSON *bool) {
+	f.StringSliceVar(engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
+	f.StringVar(postgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres (a throwaway schema is used and dropped)")
+	f.BoolVar(asJSON, "json", false, "print the figures as JSON")
 }

@@ -34,12 +34,10 @@ p99 <= 10 ms on SQLite and on PostgreSQL.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&engines, "engine", []string{"sqlite"}, "engines to run on: sqlite, postgres (comma-separated)")
-	f.StringVar(&o.PostgresURL, "postgres-url", lookup(e.Environ, "HOTDASH_TEST_POSTGRES_URL"), "PostgreSQL server for --engine postgres")
+	benchFlags(e, f, &engines, &o.PostgresURL, &asJSON)
 	f.IntVar(&o.Articles, "articles", 10_000, "articles to generate and import")
 	f.IntVar(&o.Searches, "searches", 2000, "searches to time")
 	f.IntVar(&o.Clients, "clients", 1, "concurrent search clients")
-	f.BoolVar(&asJSON, "json", false, "print the figures as JSON")
 	return cmd
 }
 
