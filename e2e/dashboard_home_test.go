@@ -79,7 +79,7 @@ func TestTheDashboardHomeWithDemoData(t *testing.T) {
 	}
 	screenshot(t, tab, "dashboard-1366x768")
 
-	before := approvalsWaiting(t, tab)
+	before := settledApprovals(t, tab, a)
 	eval[chromedp.Void](t, tab, `window.hotdashMarker = "kept"`)
 	d := submitHighRisk(t, a)
 	if d.Risk != "high" {
@@ -151,14 +151,31 @@ func submitHighRisk(t *testing.T, a *apptest.App) client.Draft {
 	}
 }
 
-// approvalsWaiting reads the Approvals tile's headline.
-func approvalsWaiting(t *testing.T, tab context.Context) int {
+// settledApprovals waits until the Approvals tile's headline agrees with
+// the number of drafts the API says wait for review, and returns it. The
+// pretend agent's last drafts may still be on their way to the tile, so
+// reading the headline at once could count one too few.
+func settledApprovals(t *testing.T, tab context.Context, a *apptest.App) int {
 	t.Helper()
-	n, err := strconv.Atoi(strings.TrimSpace(eval[string](t, tab, `document.querySelector("#approvals-tile-body .headline-number").textContent`)))
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(liveWait)
+	for {
+		page, err := a.Client(auth.Agent).Drafts(context.Background(), client.DraftQuery{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, n := range page.Pending {
+			want += n
+		}
+		shown := eval[string](t, tab, `document.querySelector("#approvals-tile-body .headline-number").textContent.trim()`)
+		if shown == strconv.Itoa(want) {
+			return want
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Approvals tile shows %s waiting, the API %d", shown, want)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return n
 }
 
 func contains(list []string, s string) bool {
