@@ -74,12 +74,19 @@ func (c *Chatwoot) Connect(hotdashURL string, rate float64) error {
 	return nil
 }
 
-// Close stops the traffic and the API.
-func (c *Chatwoot) Close() {
+// StopTraffic stops the simulated customers and agents and returns once
+// their last change has been sent; the API keeps answering. Tests call it
+// to hold the account still.
+func (c *Chatwoot) StopTraffic() {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
 	}
+}
+
+// Close stops the traffic and the API.
+func (c *Chatwoot) Close() {
+	c.StopTraffic()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := c.srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
