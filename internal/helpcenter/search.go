@@ -4,21 +4,12 @@ import (
 	"context"
 	"fmt"
 	"html/template"
-	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
-// Limits on search.
-const (
-	// MaxResults is the most articles a search returns.
-	MaxResults = 10
-	// matchesPerResult is how many sections are read per article wanted,
-	// so that several good sections of one article do not crowd others
-	// out.
-	matchesPerResult = 5
-)
+// MaxResults is the most articles a search returns.
+const MaxResults = 10
 
 // Hit is one article a search found, at its best-matching section.
 type Hit struct {
@@ -65,10 +56,7 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 	if err != nil {
 		return nil, err
 	}
-	if err := s.index.Snippets(ctx, terms, prefix, ms); err != nil {
-		return nil, err
-	}
-	hits, err := s.hits(ctx, ms)
+	hits, err := s.hits(ctx, ms, newMatcher(terms, prefix))
 	if err != nil {
 		return nil, err
 	}
@@ -78,97 +66,65 @@ func (s *Service) Search(ctx context.Context, query string, o SearchOptions) ([]
 	return hits, nil
 }
 
-// match finds the best section of up to limit articles. The words are
-// stemmed, so a finished word already finds its other forms ("refunds",
+// match finds up to limit articles, best first. The words are stemmed,
+// so a finished word already finds its other forms ("refunds",
 // "refunded"); the last word is read as the start of a longer one only
 // when the words as typed find fewer than limit articles, as while a word
-// is still being typed ("refu"). Reading a prefix merges the postings of
-// every word it starts, which costs more than the rest of a search.
+// is still being typed ("refu").
 func (s *Service) match(ctx context.Context, terms []string, limit int) ([]Match, bool, error) {
-	ms, err := s.index.Match(ctx, terms, false, limit*matchesPerResult)
-	if err != nil {
-		return nil, false, err
+	exact, err := s.index.Match(ctx, terms, false, limit)
+	if err != nil || len(exact) >= limit {
+		return exact, false, err
 	}
-	if ms = bestPerArticle(ms, terms, limit); len(ms) >= limit {
-		return ms, false, nil
+	ms, err := s.index.Match(ctx, terms, true, limit)
+	if err != nil || len(ms) < len(exact) {
+		return exact, false, err
 	}
-	ms, err = s.index.Match(ctx, terms, true, limit*matchesPerResult)
-	return bestPerArticle(ms, terms, limit), true, err
+	return ms, true, nil
 }
 
-// bestPerArticle keeps one match per article, in the order of each
-// article's best match, up to limit. The section shown for an article is
-// the best-ranked one whose heading holds every term (so "exit code 3"
-// opens the section headed "Exit code 3"), else its best-ranked one.
-func bestPerArticle(ms []Match, terms []string, limit int) []Match {
-	index := map[string]int{}
-	var out []Match
-	covered := map[string]bool{}
-	for _, m := range ms {
-		i, seen := index[m.ArticleID]
-		switch {
-		case !seen:
-			index[m.ArticleID] = len(out)
-			out = append(out, m)
-			covered[m.ArticleID] = headingCovers(m.Heading, terms)
-		case !covered[m.ArticleID] && headingCovers(m.Heading, terms):
-			out[i] = m
-			covered[m.ArticleID] = true
-		}
-	}
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out
-}
-
-// headingCovers reports whether every term starts a word of heading.
-func headingCovers(heading string, terms []string) bool {
-	words := strings.FieldsFunc(strings.ToLower(heading), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for _, t := range terms {
-		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, t) }) {
-			return false
-		}
-	}
-	return len(terms) > 0
-}
-
-// hits adds titles and section headings to matches, keeping their order.
-func (s *Service) hits(ctx context.Context, ms []Match) ([]Hit, error) {
+// hits reads the matched articles' titles and sections, keeping the
+// matches' order, and opens each at its best section with a snippet.
+func (s *Service) hits(ctx context.Context, ms []Match, m matcher) ([]Hit, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	var where []string
-	var args []any
-	for _, m := range ms {
-		where = append(where, fmt.Sprintf("(s.article_id = $%d AND s.position = $%d)", len(args)+1, len(args)+2))
-		args = append(args, m.ArticleID, m.Position)
+	ids := make([]string, len(ms))
+	for i, x := range ms {
+		ids[i] = x.ArticleID
 	}
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT s.article_id, s.position, a.title, a.kind, s.anchor, s.heading
-		FROM help_sections s JOIN help_articles a ON a.id = s.article_id WHERE `+strings.Join(where, " OR "), args...)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT s.article_id, a.title, a.kind, s.anchor, s.heading, s.body
+		FROM help_sections s JOIN help_articles a ON a.id = s.article_id
+		WHERE s.article_id IN (`+inList(1, len(ids))+`) AND a.id IN (`+inList(1, len(ids))+`)
+		ORDER BY s.article_id, s.position`, anys(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("read search results: %w", err)
 	}
 	defer rows.Close()
-	byKey := map[string]Hit{}
+	byArticle := map[string][]hitSection{}
 	for rows.Next() {
-		var h Hit
-		var pos int
-		if err := rows.Scan(&h.ArticleID, &pos, &h.Title, &h.Kind, &h.Anchor, &h.Heading); err != nil {
+		var h hitSection
+		if err := rows.Scan(&h.ArticleID, &h.Title, &h.Kind, &h.Anchor, &h.Heading, &h.body); err != nil {
 			return nil, err
 		}
-		byKey[fmt.Sprintf("%s/%d", h.ArticleID, pos)] = h
+		byArticle[h.ArticleID] = append(byArticle[h.ArticleID], h)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]Hit, 0, len(ms))
-	for _, m := range ms {
-		h, ok := byKey[fmt.Sprintf("%s/%d", m.ArticleID, m.Position)]
-		if !ok {
-			continue // changed since the match; leave it out
+	for _, x := range ms {
+		secs := byArticle[x.ArticleID]
+		if len(secs) == 0 {
+			continue // deleted since the match; leave it out
 		}
-		h.Snippet = Highlight(m.Snippet)
+		sec := bestSection(secs, m)
+		h := sec.Hit
+		text := sec.body
+		if strings.TrimSpace(text) == "" {
+			text = sec.Heading
+		}
+		h.Snippet = Highlight(m.snippet(text))
 		h.URL = URL(h.ArticleID, h.Anchor)
 		out = append(out, h)
 	}
