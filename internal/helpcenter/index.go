@@ -260,16 +260,20 @@ func (x *pgIndex) Put(ctx context.Context, tx *sql.Tx, ids []string) error {
 
 // Match ranks the first candidateCap matches anywhere and the first
 // candidateCap matches in titles, headings and keywords (see matchBoth),
-// each scored as it is read.
+// each scored as it is read. Rows match every term, but are scored by
+// the terms joined with OR: ts_rank then sums each term's weighted
+// frequency, as bm25 does, where scoring by the AND query weighs every
+// pair of the terms' positions and costs four times as much.
 func (x *pgIndex) Match(ctx context.Context, terms []string, prefix bool, limit int) ([]Match, error) {
-	q := tsQuery(terms, prefix)
+	every, either := tsQuery(terms, prefix, " & "), tsQuery(terms, prefix, " | ")
 	return matchBoth(ctx, limit, func(ctx context.Context, head bool) ([]Match, error) {
 		column := "document"
 		if head {
 			column = "head"
 		}
-		rows, err := x.db.Read.QueryContext(ctx, `SELECT f.article_id, ts_rank(f.document, q) FROM help_fts f, to_tsquery('english', $1) q
-			WHERE f.`+column+` @@ q LIMIT $2`, q, candidateCap+1)
+		rows, err := x.db.Read.QueryContext(ctx, `SELECT f.article_id, ts_rank(f.document, r)
+			FROM help_fts f, to_tsquery('english', $1) q, to_tsquery('english', $2) r
+			WHERE f.`+column+` @@ q LIMIT $3`, every, either, candidateCap+1)
 		if err != nil {
 			return nil, fmt.Errorf("search help: %w", err)
 		}

@@ -99,8 +99,9 @@ func ftsQuery(terms []string, prefix bool) string {
 }
 
 // tsQuery builds a to_tsquery('english', …) argument from terms: each a
-// quoted lexeme, all required (&), the last a prefix (:*).
-func tsQuery(terms []string, prefix bool) string {
+// quoted lexeme, joined by op (" & " for all, " | " for any), the last a
+// prefix (:*) when prefix is set.
+func tsQuery(terms []string, prefix bool, op string) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		parts[i] = "'" + strings.ReplaceAll(t, "'", "''") + "'"
@@ -108,5 +109,5 @@ func tsQuery(terms []string, prefix bool) string {
 	if len(parts) > 0 && prefix {
 		parts[len(parts)-1] += ":*"
 	}
-	return strings.Join(parts, " & ")
+	return strings.Join(parts, op)
 }

@@ -36,13 +36,13 @@ func TestEngineQueriesQuoteEveryTerm(t *testing.T) {
 	if got, want := ftsQuery(terms, false), `"exit" "near" "code"`; got != want {
 		t.Errorf("fts5 query without a prefix %s, want %s", got, want)
 	}
-	if got, want := tsQuery(terms, false), `'exit' & 'near' & 'code'`; got != want {
+	if got, want := tsQuery(terms, false, " & "), `'exit' & 'near' & 'code'`; got != want {
 		t.Errorf("tsquery without a prefix %s, want %s", got, want)
 	}
 	if got, want := ftsQuery(terms, true), `"exit" "near" "code"*`; got != want {
 		t.Errorf("ftsQuery = %s, want %s", got, want)
 	}
-	if got, want := tsQuery(terms, true), `'exit' & 'near' & 'code':*`; got != want {
+	if got, want := tsQuery(terms, true, " | "), `'exit' | 'near' | 'code':*`; got != want {
 		t.Errorf("tsQuery = %s, want %s", got, want)
 	}
 }
