@@ -78,6 +78,12 @@ type span struct{ start, end int }
 // and digits.
 func words(text string) []span {
 	var out []span
+	eachWord(text, func(w span) { out = append(out, w) })
+	return out
+}
+
+// eachWord calls f with each word of text, in order.
+func eachWord(text string, f func(span)) {
 	start := -1
 	for i, r := range text {
 		word := unicode.IsLetter(r) || unicode.IsDigit(r)
@@ -85,24 +91,23 @@ func words(text string) []span {
 		case word && start < 0:
 			start = i
 		case !word && start >= 0:
-			out = append(out, span{start, i})
+			f(span{start, i})
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, span{start, len(text)})
+		f(span{start, len(text)})
 	}
-	return out
 }
 
 // count is how many words of text match.
 func (m matcher) count(text string) int {
 	n := 0
-	for _, w := range words(text) {
+	eachWord(text, func(w span) {
 		if m.matches(text[w.start:w.end]) {
 			n++
 		}
-	}
+	})
 	return n
 }
 
@@ -118,7 +123,7 @@ func bestSection(secs []hitSection, m matcher) hitSection {
 	}
 	found, most := secs[0], 0
 	for _, s := range secs {
-		if n := m.count(s.Heading + " " + s.body); n > most {
+		if n := m.count(s.Heading) + m.count(s.body); n > most {
 			found, most = s, n
 		}
 	}
