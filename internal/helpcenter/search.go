@@ -2,9 +2,12 @@ package helpcenter
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"html/template"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -144,9 +147,44 @@ func (s *Service) recordSearch(ctx context.Context, query string, results int, a
 		}
 		return r
 	}, strings.ToValidUTF8(query, ""))
+	now := s.clock.Now().UTC()
+	if actor != "" {
+		var id int64
+		var last string
+		err := s.db.Write.QueryRowContext(ctx, `SELECT id, query FROM help_searches WHERE actor = $1 AND at > $2 ORDER BY id DESC LIMIT 1`,
+			actor, now.Add(-typingWindow)).Scan(&id, &last)
+		switch {
+		case err == nil && stillTyping(last, query):
+			_, err = s.db.Write.ExecContext(ctx, `UPDATE help_searches SET query = $1, results = $2, at = $3 WHERE id = $4`, query, results, now, id)
+			if err != nil {
+				return fmt.Errorf("record help search: %w", err)
+			}
+			return nil
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("record help search: %w", err)
+		}
+	}
 	if _, err := s.db.Write.ExecContext(ctx, `INSERT INTO help_searches (query, results, at, actor) VALUES ($1, $2, $3, $4)`,
-		query, results, s.clock.Now().UTC(), actor); err != nil {
+		query, results, now, actor); err != nil {
 		return fmt.Errorf("record help search: %w", err)
 	}
 	return nil
+}
+
+// typingWindow is how soon after someone's last search that found nothing
+// a search that extends or shortens it counts as the same search, still
+// being typed.
+const typingWindow = 30 * time.Second
+
+// stillTyping reports whether query is last typed on, or back, or with
+// one of its last two letters corrected, ignoring case: search as you
+// type then keeps one search ("refund polic", "refund policy") for the
+// gaps list, not one per pause.
+func stillTyping(last, query string) bool {
+	a, b := []rune(strings.ToLower(last)), []rune(strings.ToLower(query))
+	common := 0
+	for common < len(a) && common < len(b) && a[common] == b[common] {
+		common++
+	}
+	return common > 0 && common >= min(len(a), len(b))-2
 }

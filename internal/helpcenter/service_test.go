@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -383,6 +384,45 @@ func TestLargeImportIsSearchable(t *testing.T) {
 		}
 		if got := f.search(t, "common"); len(got) != helpcenter.MaxResults {
 			t.Errorf("search common: %d hits", len(got))
+		}
+	})
+}
+
+// Search as you type keeps one search per person for the gaps list, not
+// one per pause: a search that extends or shortens the one before it,
+// within half a minute, replaces it.
+func TestSearchAsYouTypeKeepsOneZeroResultSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		as := func(actor, q string) {
+			t.Helper()
+			if _, err := f.svc.Search(ctx, q, helpcenter.SearchOptions{Actor: actor, Record: true}); err != nil {
+				t.Fatal(err)
+			}
+			f.clk.Advance(5 * time.Second)
+		}
+		as("op@example.com", "quokka pol")
+		as("lead@example.com", "quokka") // someone else's search is their own
+		as("op@example.com", "Quokka polic")
+		as("op@example.com", "quokka policy")
+		as("op@example.com", "quokka polict") // a typo, then back
+		as("op@example.com", "quokka polic")
+		as("op@example.com", "quokka policy")
+		as("op@example.com", "zebra crossing") // a new search
+		f.clk.Advance(time.Minute)
+		as("op@example.com", "zebra crossings") // too long after: a search of its own
+		g, err := f.svc.Gaps(ctx, t0.Add(-time.Hour), t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, z := range g.ZeroResultSearches {
+			got[z.Query] = z.Count
+		}
+		want := map[string]int{"quokka policy": 1, "quokka": 1, "zebra crossing": 1, "zebra crossings": 1}
+		if !maps.Equal(got, want) {
+			t.Errorf("zero-result searches = %v, want %v", got, want)
 		}
 	})
 }
