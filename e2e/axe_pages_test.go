@@ -83,7 +83,7 @@ func TestMainPagesHaveNoSeriousAccessibilityProblems(t *testing.T) {
 	seedReports(t, a)
 	visit("reports", "/reports", "main h1")
 	visit("daily summary", "/reports/daily", "#daily-drafts")
-	visit("weekly gaps", "/reports/weekly", "#missing-runbooks")
+	visit("weekly gaps", "/reports/weekly", "#missing-runbooks-title")
 	visit("handoffs", "/handoffs", "#handoff-list")
 	visit("handoff (draft)", "/handoffs/1", "#handoff-form")
 

@@ -185,7 +185,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.buildApprovals(o.Policy.Risk)
 	if a.Outbox, err = notify.New(ctx, notify.Deps{DB: a.DB, Clock: a.Clock, Config: o.Policy.Notify, SMTP: a.Settings.SMTP,
-		Logger: a.Logger.With("component", "notify"), Registerer: a.Registry, PublicURL: a.Settings.BaseURL(),
+		Logger: a.Logger.With("component", "notify"), Registerer: a.Registry, PublicURL: a.URL,
 		PagerDutyURL: a.Settings.PagerDutyURL}); err != nil {
 		return fmt.Errorf("notification outbox: %w", err)
 	}

@@ -195,6 +195,13 @@ func TestAnS2LeftAlonePagesSlackThenPagerDutyOnceEach(t *testing.T) {
 			t.Errorf("Slack message %d: %q lacks %q", k+1, text, want)
 		}
 	}
+	// Every escalation links its level's section of the shipped incident
+	// runbook, as a link that works outside HotDash.
+	for k, level := range []string{"l1", "l2"} {
+		if blocks, _ := json.Marshal(s[k]["blocks"]); !strings.Contains(string(blocks), a.URL()+"/help?topic=runbook-"+level) {
+			t.Errorf("Slack message %d does not link the %s runbook: %s", k+1, level, blocks)
+		}
+	}
 	// Each delivery is visible with its attempts.
 	resp, err := http.Get(a.URL() + "/api/v1/deliveries?incident_ref=incident:1")
 	if err != nil {

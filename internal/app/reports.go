@@ -28,8 +28,13 @@ func (a *App) buildReports(p config.Policy) {
 	a.Jobs.Register(jobs.Task{Name: "report.shift", Every: time.Minute, Run: a.Reports.Tick})
 }
 
-// helpGaps lets the weekly report read the Help Center's gaps.
+// helpGaps lets the weekly report read the Help Center's gaps and check
+// runbook topics.
 type helpGaps struct{ s *helpcenter.Service }
+
+func (h helpGaps) HasTopic(ctx context.Context, id string) (bool, error) {
+	return h.s.HasTopic(ctx, id)
+}
 
 func (h helpGaps) HelpGaps(ctx context.Context, from, to time.Time) (report.HelpGapData, error) {
 	g, err := h.s.Gaps(ctx, from, to)

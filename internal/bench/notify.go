@@ -108,7 +108,7 @@ func Notify(ctx context.Context, o NotifyOptions) (NotifyResult, error) {
 	cfg, env := benchEndpoints(srv.URL, o.Endpoints)
 	b.endpoints = cfg.EndpointNames()
 	if b.out, err = notify.New(ctx, notify.Deps{DB: db, Clock: clock.System{}, Config: cfg, Env: func(k string) string { return env[k] },
-		PublicURL: "http://hotdash.bench", Tuning: notify.Tuning{Senders: o.Senders}}); err != nil {
+		PublicURL: func() string { return "http://hotdash.bench" }, Tuning: notify.Tuning{Senders: o.Senders}}); err != nil {
 		return res, err
 	}
 	defer b.out.Close()

@@ -51,7 +51,9 @@ type LevelConfig struct {
 	// RenotifyEvery repeats the notification until someone acknowledges
 	// (0: once).
 	RenotifyEvery Duration `yaml:"renotify_every"`
-	// Runbook links the level's runbook in every notification.
+	// Runbook links the level's runbook in every notification: an
+	// http(s) link, or a HotDash path (the shipped incident runbook's
+	// section for the level when empty).
 	Runbook string `yaml:"runbook"`
 }
 
@@ -82,6 +84,14 @@ func defaultLevelNames() map[string]string {
 	return map[string]string{"L0": "self-service", "L1": "support lead", "L2": "manager", "L3": "on-call engineering", "L4": "executive"}
 }
 
+// defaultLevelRunbooks are the sections of the shipped Help Center's
+// incident runbook, one per level: every escalation links one unless the
+// policy file names a runbook of its own.
+func defaultLevelRunbooks() map[string]string {
+	return map[string]string{"L1": "/help?topic=runbook-l1", "L2": "/help?topic=runbook-l2",
+		"L3": "/help?topic=runbook-l3", "L4": "/help?topic=runbook-l4"}
+}
+
 // DefaultEscalation returns the SOP's timers and no contacts.
 func DefaultEscalation() EscalationConfig {
 	return EscalationConfig{Timers: EscalationTimers{
@@ -91,12 +101,15 @@ func DefaultEscalation() EscalationConfig {
 	}}
 }
 
-// Level returns a level's configuration, with its SOP name when the file
-// gives none.
+// Level returns a level's configuration, with its SOP name and the
+// shipped runbook when the file gives none.
 func (e EscalationConfig) Level(level string) LevelConfig {
 	l := e.Levels[level]
 	if l.Name == "" {
 		l.Name = defaultLevelNames()[level]
+	}
+	if l.Runbook == "" {
+		l.Runbook = defaultLevelRunbooks()[level]
 	}
 	return l
 }

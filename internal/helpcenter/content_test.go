@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hotdash/hotdash/internal/clock"
+	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/helpcenter"
 	"github.com/hotdash/hotdash/internal/store/storetest"
 )
@@ -21,6 +22,7 @@ var productTopics = []string{
 	"chatwoot-health", "health-exit-0", "health-exit-1", "health-exit-2", "health-exit-3", "health-exit-4", "webhook-freshness",
 	"webhook-setup", "webhook-signature", "decision-log", "notifications", "keyboard-shortcuts", "troubleshooting",
 	"error-400", "error-401", "error-403", "error-404", "error-409", "error-413", "error-422", "error-429", "error-500",
+	"incident-runbook", "runbook-first-steps",
 }
 
 // The shipped articles load, and every /help?topic= link inside them, and
@@ -69,6 +71,16 @@ func TestShippedContentLoadsAndEveryTopicLinkResolves(t *testing.T) {
 	for _, id := range productTopics {
 		if ok, err := svc.HasTopic(ctx, id); err != nil || !ok {
 			t.Errorf("the product links /help?topic=%s, but no shipped article or section has that id", id)
+		}
+	}
+	// Every escalation links its level's runbook: by default, a section of
+	// the shipped incident runbook.
+	ladder := config.DefaultEscalation()
+	for _, level := range config.LadderLevels()[1:] {
+		link := ladder.Level(level).Runbook
+		id, ok := strings.CutPrefix(link, "/help?topic=")
+		if has, err := svc.HasTopic(ctx, id); !ok || err != nil || !has {
+			t.Errorf("escalations to %s link %q, which opens no shipped article or section", level, link)
 		}
 	}
 	t.Logf("%d articles, %d topic links checked", n, links)

@@ -294,7 +294,7 @@ func (o *Outbox) deliver(ctx context.Context, c claimed) finished {
 	default:
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.tuning.SendTimeout)
 		f.out = e.notifier.Notify(sctx, Envelope{DeliveryID: c.id, Endpoint: c.endpoint, Attempt: c.attempt,
-			Message: withAbsoluteLinks(m, o.publicURL), Now: f.start})
+			Message: withAbsoluteLinks(m, o.publicURL()), Now: f.start})
 		cancel()
 	}
 	f.took, f.end = time.Since(t0), o.clock.Now()

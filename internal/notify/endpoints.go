@@ -53,7 +53,7 @@ type endpointDeps struct {
 	smtp         config.SMTP
 	smtpTLS      *tls.Config
 	pagerDutyURL string
-	publicURL    string
+	publicURL    func() string
 }
 
 // buildEndpoints readies every configured endpoint.

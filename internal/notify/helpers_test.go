@@ -68,7 +68,7 @@ func newHarness(t *testing.T, db *store.DB, o harnessOptions) *harness {
 		Env:    func(k string) string { return o.env[k] },
 		HTTP:   &http.Client{Timeout: 5 * time.Second},
 		Logger: slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Registerer: h.reg,
-		PublicURL: "https://hotdash.example.com", PagerDutyURL: o.pdURL, Tuning: o.tuning})
+		PublicURL: func() string { return "https://hotdash.example.com" }, PagerDutyURL: o.pdURL, Tuning: o.tuning})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,9 +65,11 @@ type Deps struct {
 	Logger *slog.Logger
 	// Registerer receives the outbox's metrics; nil keeps them private.
 	Registerer prometheus.Registerer
-	// PublicURL is HotDash's address: links starting with "/" are made
-	// absolute against it, and PagerDuty events link back to it.
-	PublicURL string
+	// PublicURL is HotDash's address, asked at each send (the server may
+	// learn its port only once it listens): links starting with "/" are
+	// made absolute against it, and PagerDuty events link back to it. Nil
+	// leaves links as they are.
+	PublicURL func() string
 	// PagerDutyURL replaces DefaultPagerDutyURL (tests).
 	PagerDutyURL string
 	// SMTPTLS replaces the TLS settings used with the relay (tests).
@@ -131,7 +133,7 @@ type Outbox struct {
 	logger      *slog.Logger
 	tuning      Tuning
 	maxAttempts int
-	publicURL   string
+	publicURL   func() string
 	endpoints   map[string]*endpoint
 	metrics     *metrics
 
@@ -186,6 +188,9 @@ func depsWithDefaults(d Deps) Deps {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if d.PublicURL == nil {
+		d.PublicURL = func() string { return "" }
 	}
 	if d.Registerer == nil {
 		d.Registerer = prometheus.NewRegistry()

@@ -25,7 +25,7 @@ const (
 type pagerDutyNotifier struct {
 	poster
 	routingKey string
-	publicURL  string
+	publicURL  func() string
 }
 
 // Notify sends the event.
@@ -92,8 +92,8 @@ func (p *pagerDutyNotifier) event(m Message) pagerDutyEvent {
 	for _, l := range m.Links {
 		ev.Links = append(ev.Links, pagerDutyLink{Href: l.URL, Text: linkTitle(l)})
 	}
-	if p.publicURL != "" {
-		ev.Client, ev.ClientURL = "HotDash", p.publicURL
+	if p.publicURL != nil && p.publicURL() != "" {
+		ev.Client, ev.ClientURL = "HotDash", p.publicURL()
 	}
 	return ev
 }

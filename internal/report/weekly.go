@@ -16,9 +16,11 @@ import (
 
 // HelpGapsSource is the Help Center as the weekly report sees it: the
 // searches that found nothing, the articles voted unhelpful and the stale
-// runbooks of a period. The app adapts the Help Center to it.
+// runbooks of a period, and whether a topic a runbook link names exists.
+// The app adapts the Help Center to it.
 type HelpGapsSource interface {
 	HelpGaps(ctx context.Context, from, to time.Time) (HelpGapData, error)
+	HasTopic(ctx context.Context, id string) (bool, error)
 }
 
 // HelpGapData is what the Help Center reports for a period.
@@ -58,7 +60,8 @@ type Weekly struct {
 	TimeZone string    `json:"time_zone"`
 	From     time.Time `json:"from"`
 	To       time.Time `json:"to"`
-	// MissingRunbooks are ladder levels that link no runbook.
+	// MissingRunbooks are ladder levels that link no runbook, or a Help
+	// Center topic no article has.
 	MissingRunbooks []Gap `json:"missing_runbooks"`
 	// HelpConnected is false when no Help Center is wired: its three
 	// lists are then empty and the report says so.
@@ -132,9 +135,8 @@ func (s *Service) Weekly(ctx context.Context, date string) (Weekly, error) {
 	if !start.Before(s.now()) {
 		return Weekly{}, validation.Errors{"week": "must be this week or earlier"}
 	}
-	w := Weekly{Week: start.Format(time.DateOnly), TimeZone: s.Location().String(), From: start.UTC(), To: end.UTC(),
-		MissingRunbooks: missingRunbooks(s.Ladder)}
-	for _, step := range []func(context.Context, *Weekly) error{s.helpGaps, s.repeatedCauses, s.lowestDrafts, s.weakest, s.slaTrend} {
+	w := Weekly{Week: start.Format(time.DateOnly), TimeZone: s.Location().String(), From: start.UTC(), To: end.UTC()}
+	for _, step := range []func(context.Context, *Weekly) error{s.missingRunbooks, s.helpGaps, s.repeatedCauses, s.lowestDrafts, s.weakest, s.slaTrend} {
 		if err := step(ctx, &w); err != nil {
 			return Weekly{}, err
 		}
@@ -143,17 +145,41 @@ func (s *Service) Weekly(ctx context.Context, date string) (Weekly, error) {
 }
 
 // missingRunbooks lists the ladder levels (and so the alerts that page
-// them) that link no runbook.
-func missingRunbooks(l config.EscalationConfig) []Gap {
-	out := []Gap{}
+// them) that link no runbook, or a Help Center topic that no article has
+// (checked when the Help Center is connected).
+func (s *Service) missingRunbooks(ctx context.Context, w *Weekly) error {
+	w.MissingRunbooks = []Gap{}
 	for _, name := range config.LadderLevels()[1:] {
-		lv := l.Level(name)
+		lv := s.Ladder.Level(name)
+		title, setting := name+" "+lv.Name, "escalation.levels."+name+".runbook"
 		if lv.Runbook == "" {
-			out = append(out, Gap{Title: name + " " + lv.Name, Detail: "escalations to " + name + " link no runbook (escalation.levels." + name + ".runbook)",
-				Fix: "/oncall"})
+			w.MissingRunbooks = append(w.MissingRunbooks, Gap{Title: title, Detail: "escalations to " + name + " link no runbook (" + setting + ")", Fix: "/oncall"})
+			continue
+		}
+		topic := helpTopic(lv.Runbook)
+		if topic == "" || s.Help == nil {
+			continue
+		}
+		ok, err := s.Help.HasTopic(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("check the runbook of %s: %w", name, err)
+		}
+		if !ok {
+			w.MissingRunbooks = append(w.MissingRunbooks, Gap{Title: title,
+				Detail: "escalations to " + name + " link the Help Center topic " + topic + ", which no article has (" + setting + ")", Fix: "/help/new"})
 		}
 	}
-	return out
+	return nil
+}
+
+// helpTopic is the topic a Help Center link ("/help?topic=runbook-l3")
+// names, or "" for any other link.
+func helpTopic(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Host != "" || u.Path != "/help" {
+		return ""
+	}
+	return u.Query().Get("topic")
 }
 
 func (s *Service) helpGaps(ctx context.Context, w *Weekly) error {
