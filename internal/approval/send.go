@@ -122,7 +122,7 @@ func (s *Sender) Work(ctx context.Context, j jobs.Job) error {
 // attempt does the send, or decides not to.
 func (s *Sender) attempt(ctx context.Context, d Draft, conv conversation.Conversation) (outcome, error) {
 	if s.dryRun {
-		return outcome{state: StateSent, dryRun: true, reason: "dry run: recorded, not sent to Chatwoot (HOTDASH_ENV is not production)"}, nil
+		return outcome{state: StateSent, dryRun: true, reason: "dry run: recorded, not sent to Chatwoot (CHATWOOT_DRY_RUN, or HOTDASH_ENV other than production)"}, nil
 	}
 	if s.cw == nil {
 		return outcome{}, errNotConfigured
