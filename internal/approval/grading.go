@@ -125,19 +125,19 @@ type cell struct {
 }
 
 // Grading computes the grading panel's figures for the replies reviewed in
-// [from, to), at most MaxGradingDays long. Days are UTC days, cut by Go
+// [from, to), at most MaxGradingDays long. Days are those of from's time
+// zone (UTC from the API and the grading page), cut by Go
 // rather than by engine-specific date functions: each day is one aggregate
 // query, grouped by agent and model, and folded here.
 func (s *Service) Grading(ctx context.Context, from, to time.Time) (Grading, error) {
-	from, to = from.UTC(), to.UTC()
 	if err := checkPeriod(from, to, MaxGradingDays); err != nil {
 		return Grading{}, err
 	}
-	g := Grading{From: from, To: to, Days: []Day{}}
+	g := Grading{From: from.UTC(), To: to.UTC(), Days: []Day{}}
 	var total tally
 	agents, models := map[string]*tally{}, map[string]*tally{}
 	for _, w := range dayWindows(from, to) {
-		cells, err := s.tallyWindow(ctx, w[0], w[1])
+		cells, err := s.tallyWindow(ctx, w[0].UTC(), w[1].UTC())
 		if err != nil {
 			return Grading{}, err
 		}
@@ -165,12 +165,12 @@ func checkPeriod(from, to time.Time, maxDays int) error {
 	return nil
 }
 
-// dayWindows cuts [from, to) at each UTC midnight.
+// dayWindows cuts [from, to) at each midnight of from's time zone.
 func dayWindows(from, to time.Time) [][2]time.Time {
 	var out [][2]time.Time
 	for start := from; start.Before(to); {
 		y, m, d := start.Date()
-		end := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+		end := time.Date(y, m, d+1, 0, 0, 0, 0, from.Location())
 		if end.After(to) {
 			end = to
 		}

@@ -316,3 +316,30 @@ func TestExportTrainingPagesThroughManyReplies(t *testing.T) {
 		}
 	})
 }
+
+// Days are those of the period's time zone: a reply reviewed at 00:00 UTC
+// on the 30th belongs to the 29th in New York.
+func TestGradingCutsDaysInThePeriodsTimeZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		seed(t, db)
+		from := time.Date(2026, 11, 28, 0, 0, 0, 0, ny) // 05:00 UTC
+		g, err := service(db).Grading(context.Background(), from, at(30, 12, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range g.Days {
+			got = append(got, fmt.Sprintf("%s:%d", d.Date, d.Count))
+		}
+		if want := "2026-11-28:2 2026-11-29:1 2026-11-30:2"; strings.Join(got, " ") != want {
+			t.Errorf("days %q, want %q", strings.Join(got, " "), want)
+		}
+		if g.Total.Count != 5 || !g.From.Equal(from) || g.From.Location() != time.UTC {
+			t.Errorf("total %d from %s", g.Total.Count, g.From)
+		}
+	})
+}

@@ -204,7 +204,8 @@ func (h *Handler) weeklyReport(w http.ResponseWriter, r *http.Request) {
 		p.Next = next.Format(time.DateOnly)
 	}
 	if h.Approvals != nil {
-		g, err := h.Approvals.Grading(r.Context(), wk.From, minTime(wk.To, h.Clock.Now()))
+		// Days of the shifts' time zone, as the rest of the report.
+		g, err := h.Approvals.Grading(r.Context(), wk.From.In(h.Reports.Location()), minTime(wk.To, h.Clock.Now()))
 		if err != nil {
 			h.fail(w, r, err)
 			return
