@@ -298,17 +298,29 @@ func (s *Service) Acknowledge(ctx context.Context, id int64, actor string) (Hand
 	if err != nil {
 		return Handoff{}, err
 	}
-	if out.DecisionID != 0 {
-		_, _, err = s.Decisions.Append(ctx, decisionlog.Draft{Scope: decisionlog.ScopeOps, Actor: actor, Action: AckAction,
-			Rationale: fmt.Sprintf("%s acknowledged the handoff of the %s shift (#%d).", actor, out.Shift, out.ID),
-			Evidence:  []string{out.Path()}, ClosesID: out.DecisionID, RecordedBy: actor,
-			IdempotencyKey: "handoff:" + strconv.FormatInt(out.ID, 10) + ":ack"})
-		if err != nil {
-			return out, fmt.Errorf("record the acknowledgement in the Decision Log: %w", err)
-		}
-	}
+	err = s.logAck(ctx, out)
 	s.OnChange()
-	return out, nil
+	return out, err
+}
+
+// logAck appends the Decision Log entry of h's acknowledgement, which
+// closes the handoff's own entry, and links it. Should this fail after the
+// acknowledgement committed, Tick tries again.
+func (s *Service) logAck(ctx context.Context, h Handoff) error {
+	if h.DecisionID == 0 {
+		return nil // the handoff's own entry is still to come; Tick appends both
+	}
+	entry, _, err := s.Decisions.Append(ctx, decisionlog.Draft{Scope: decisionlog.ScopeOps, Actor: h.AcknowledgedBy, Action: AckAction,
+		Rationale: fmt.Sprintf("%s acknowledged the handoff of the %s shift (#%d).", h.AcknowledgedBy, h.Shift, h.ID),
+		Evidence:  []string{h.Path()}, ClosesID: h.DecisionID, RecordedBy: h.AcknowledgedBy,
+		IdempotencyKey: "handoff:" + strconv.FormatInt(h.ID, 10) + ":ack"})
+	if err != nil {
+		return fmt.Errorf("record the acknowledgement in the Decision Log: %w", err)
+	}
+	if _, err := s.DB.Write.ExecContext(ctx, `UPDATE handoffs SET ack_decision_id = $1 WHERE id = $2`, entry.ID, h.ID); err != nil {
+		return fmt.Errorf("link the acknowledgement to its decision: %w", err)
+	}
+	return nil
 }
 
 const handoffColumns = `id, state, shift, shift_start, author, content, notes, decision_id, version, created_at, updated_at,

@@ -212,3 +212,48 @@ func mustSaveAt(t *testing.T, f *fixture, author string) report.Handoff {
 	}
 	return h
 }
+
+// An acknowledgement whose Decision Log entry was lost (the process died
+// between the commit and the append) is recorded by the next tick, once.
+func TestALostAcknowledgementEntryIsRecordedByTheNextTick(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *storetest.DB) {
+		f := newFixture(t, db, at(15, 50), nil)
+		ctx := context.Background()
+		h, err := f.svc.Start(ctx, "olga")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err = f.svc.Save(ctx, report.Edit{ID: h.ID, Version: h.Version, Summary: "Quiet shift.", Actor: "olga"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What Acknowledge commits before it appends.
+		if _, err := db.Write.Exec(`UPDATE handoffs SET state = 'acknowledged', acknowledged_by = 'erik', acknowledged_at = $1, version = version + 1
+			WHERE id = $2`, at(16, 5), h.ID); err != nil {
+			t.Fatal(err)
+		}
+		acks := func() int {
+			t.Helper()
+			n, err := f.log.Count(ctx, decisionlog.Filter{Action: report.AckAction})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := acks(); n != 0 {
+			t.Fatalf("%d acknowledgement entries before the tick", n)
+		}
+		f.clk.Set(at(16, 6))
+		for range 2 {
+			if err := f.svc.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := acks(); n != 1 {
+			t.Fatalf("%d acknowledgement entries after two ticks, want 1", n)
+		}
+		if open, _ := f.log.Count(ctx, decisionlog.Filter{OpenNextActions: true}); open != 0 {
+			t.Fatalf("%d open next actions: the acknowledgement did not close the handoff's entry", open)
+		}
+	})
+}

@@ -23,9 +23,9 @@ func (s *Service) Tick(ctx context.Context) error {
 	return err
 }
 
-// recordUnlogged appends the Decision Log entry of any saved handoff whose
-// append failed after the save committed (the idempotency key makes a
-// repeat harmless).
+// recordUnlogged appends the Decision Log entry of any saved handoff, or
+// of any acknowledgement, whose append failed after the change committed
+// (the idempotency keys make a repeat harmless).
 func (s *Service) recordUnlogged(ctx context.Context) error {
 	hs, err := s.query(ctx, `SELECT `+handoffColumns+` FROM handoffs WHERE state <> 'draft' AND decision_id IS NULL ORDER BY id LIMIT 20`)
 	if err != nil {
@@ -33,6 +33,16 @@ func (s *Service) recordUnlogged(ctx context.Context) error {
 	}
 	for _, h := range hs {
 		if err := s.logHandoff(ctx, &h, h.Author); err != nil {
+			return err
+		}
+	}
+	acked, err := s.query(ctx, `SELECT `+handoffColumns+` FROM handoffs
+		WHERE state = 'acknowledged' AND decision_id IS NOT NULL AND ack_decision_id IS NULL ORDER BY id LIMIT 20`)
+	if err != nil {
+		return err
+	}
+	for _, h := range acked {
+		if err := s.logAck(ctx, h); err != nil {
 			return err
 		}
 	}
