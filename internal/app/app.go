@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -238,6 +239,16 @@ func (a *App) routes() {
 	a.web.Register(r)
 }
 
+// crossOriginRefused answers a request from another site: JSON for the API
+// and webhooks, the error page for everything else.
+func (a *App) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/webhooks/") {
+		httpx.WriteError(w, r, httpx.CrossOrigin())
+		return
+	}
+	a.web.CrossOriginRefused(w, r)
+}
+
 // readyz answers 200 when the database answers and its schema is current.
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
@@ -259,7 +270,7 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 
 // Start listens, starts background work and serves in the background.
 func (a *App) Start(ctx context.Context) error {
-	srv, err := httpx.Listen(a.Settings.Addr, a.Router, a.Logger)
+	srv, err := httpx.Listen(a.Settings.Addr, a.Router, http.HandlerFunc(a.crossOriginRefused), a.Logger)
 	if err != nil {
 		return err
 	}

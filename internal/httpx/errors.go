@@ -29,6 +29,14 @@ func NewError(status int, code, message string) *Error {
 	return &Error{Status: status, Code: code, Message: message}
 }
 
+// CrossOrigin is the error for a request another site sent to HotDash
+// (a form or script elsewhere), which the server refuses before any
+// handler sees it.
+func CrossOrigin() *Error {
+	return NewError(http.StatusForbidden, "cross_origin",
+		"This request came from another site (cross-origin request detected), so HotDash refused it. Open HotDash at its own address and try again.")
+}
+
 // Problem maps any error to what the client is told. It is the one place
 // where domain errors become HTTP statuses; anything unrecognised is a 500
 // whose details stay in the server log.

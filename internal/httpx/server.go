@@ -17,13 +17,17 @@ type Server struct {
 }
 
 // Listen binds addr ("host:port"; port 0 picks a free one) and returns a
-// Server ready to Serve h behind cross-origin (CSRF) protection.
-func Listen(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
+// Server ready to Serve h behind cross-origin (CSRF) protection; refused
+// requests are answered by denied (Go's plain-text 403 when nil).
+func Listen(addr string, h, denied http.Handler, logger *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	cop := http.NewCrossOriginProtection()
+	if denied != nil {
+		cop.SetDenyHandler(denied)
+	}
 	srv := &http.Server{
 		Handler:           cop.Handler(h),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -105,6 +105,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.renderError(w, r, p)
 }
 
+// CrossOriginRefused answers a request the server's cross-origin
+// protection refused with the error page.
+func (h *Handler) CrossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	h.renderError(w, r, httpx.CrossOrigin())
+}
+
 // notFound answers 404 with a message that says what was missing.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, msg string) {
 	h.renderError(w, r, httpx.NewError(http.StatusNotFound, "not_found", msg))

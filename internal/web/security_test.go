@@ -36,9 +36,23 @@ func TestCrossOriginFormPostsAreRefused(t *testing.T) {
 		{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
 		{"Origin": "https://evil.example"},
 	} {
-		if p := post(h); p.status != http.StatusForbidden {
+		p := post(h)
+		if p.status != http.StatusForbidden {
 			t.Fatalf("cross-origin post with %v answered %d", h, p.status)
 		}
+		// The refusal is HotDash's own error page, saying why and linking
+		// the troubleshooting topic, not Go's plain text.
+		p.want(t, http.StatusForbidden, "came from another site", `href="/help?topic=error-403"`)
+	}
+	// The API answers with its JSON error.
+	req, err := http.NewRequest(http.MethodPost, s.url+"/api/v1/decisions", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusForbidden || !strings.Contains(p.body, `"code":"cross_origin"`) {
+		t.Fatalf("cross-origin API post answered %d: %s", p.status, p.body)
 	}
 	if n, _ := s.Decisions.Count(context.Background(), decisionlog.Filter{Action: "forged"}); n != 0 {
 		t.Fatalf("a cross-origin post logged %d decisions", n)
