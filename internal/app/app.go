@@ -270,7 +270,11 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 
 // Start listens, starts background work and serves in the background.
 func (a *App) Start(ctx context.Context) error {
-	srv, err := httpx.Listen(a.Settings.Addr, a.Router, http.HandlerFunc(a.crossOriginRefused), a.Logger)
+	proxies, err := a.Settings.Proxies()
+	if err != nil {
+		return err
+	}
+	srv, err := httpx.Listen(a.Settings.Addr, httpx.TrustProxies(a.Router, proxies), http.HandlerFunc(a.crossOriginRefused), a.Logger)
 	if err != nil {
 		return err
 	}

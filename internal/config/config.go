@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,11 @@ type Settings struct {
 	PublicURL string `env:"HOTDASH_PUBLIC_URL"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"HOTDASH_LOG_LEVEL" envDefault:"info"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR ranges,
+	// comma-separated) whose X-Forwarded-For HotDash believes, so sign-in
+	// limits and logs see each person's address rather than the proxy's.
+	// Empty: the connection's address is the client's.
+	TrustedProxies []string `env:"HOTDASH_TRUSTED_PROXIES" envSeparator:","`
 	// Chatwoot is the Chatwoot account HotDash works with.
 	Chatwoot Chatwoot
 	// SMTP is the relay email notifications leave through.
@@ -168,9 +174,34 @@ func (s Settings) Validate() error {
 	if _, _, err := s.Store(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := s.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, s.Chatwoot.validate()...)
 	errs = append(errs, s.SMTP.validate()...)
 	return errors.Join(errs...)
+}
+
+// Proxies parses TrustedProxies: each an address ("10.0.0.7") or a CIDR
+// range ("10.0.0.0/8").
+func (s Settings) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range s.TrustedProxies {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("HOTDASH_TRUSTED_PROXIES: %q is not an address or a CIDR range", v)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Store returns the engine ("sqlite" or "postgres") and what to open: a file

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestSettingsDefaultsAndStoreSelection(t *testing.T) {
 func TestSettingsValidationNamesEachProblemWithoutSecrets(t *testing.T) {
 	s, err := config.FromEnv([]string{
 		"HOTDASH_ADDR=8080", "HOTDASH_ENV=prod", "HOTDASH_PUBLIC_URL=ftp://x",
-		"HOTDASH_DATABASE_URL=mysql://root:hunter2@db/x", "HOTDASH_LOG_LEVEL=loud",
+		"HOTDASH_DATABASE_URL=mysql://root:hunter2@db/x", "HOTDASH_LOG_LEVEL=loud", "HOTDASH_TRUSTED_PROXIES=10.0.0.0/8,proxy.internal",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -49,13 +50,24 @@ func TestSettingsValidationNamesEachProblemWithoutSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("invalid settings accepted")
 	}
-	for _, want := range []string{"HOTDASH_ADDR", "HOTDASH_ENV", "HOTDASH_PUBLIC_URL", "HOTDASH_DATABASE_URL", "HOTDASH_LOG_LEVEL"} {
+	for _, want := range []string{"HOTDASH_ADDR", "HOTDASH_ENV", "HOTDASH_PUBLIC_URL", "HOTDASH_DATABASE_URL", "HOTDASH_LOG_LEVEL", `HOTDASH_TRUSTED_PROXIES: "proxy.internal"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s: %v", want, err)
 		}
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("error leaks the database password: %v", err)
+	}
+}
+
+func TestTrustedProxiesAreAddressesOrRanges(t *testing.T) {
+	s, err := config.FromEnv([]string{"HOTDASH_TRUSTED_PROXIES=10.0.0.0/8, 192.168.1.5 ,2001:db8::/32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Proxies()
+	if err != nil || fmt.Sprint(got) != "[10.0.0.0/8 192.168.1.5/32 2001:db8::/32]" {
+		t.Fatalf("proxies %v (%v)", got, err)
 	}
 }
 

@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/hotdash/hotdash/internal/apptest"
 	"github.com/hotdash/hotdash/internal/auth"
+	"github.com/hotdash/hotdash/internal/config"
 	"github.com/hotdash/hotdash/internal/httpx"
 )
 
@@ -94,4 +97,32 @@ func sessionCookie(t *testing.T, h http.Header) *http.Cookie {
 	}
 	t.Fatalf("no %s cookie in %v", httpx.SessionCookie, h.Values("Set-Cookie"))
 	return nil
+}
+
+// Behind a trusted reverse proxy, the failed-sign-in limit per address
+// counts each person's forwarded address, not the proxy's: one address
+// that keeps failing is stopped, and everyone else still signs in.
+func TestBehindATrustedProxyTheAddressLimitIsPerClient(t *testing.T) {
+	t.Parallel()
+	a := apptest.Start(t, apptest.Options{Settings: func(s *config.Settings) { s.TrustedProxies = []string{"127.0.0.0/8", "::1"} }})
+	s := &server{App: a, url: a.URL()}
+	s.user(t, "op@example.com", auth.Operator)
+	b := s.browser(t)
+	login := func(from, email, pw string) page {
+		form := url.Values{"email": {email}, "password": {pw}}
+		req, err := http.NewRequest(http.MethodPost, s.url+"/login", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		return b.do(req)
+	}
+	for i := range 20 { // distinct accounts, so only the address limit applies
+		login("198.51.100.1", fmt.Sprintf("guess%d@example.com", i), "wrong password").want(t, http.StatusUnauthorized)
+	}
+	login("198.51.100.1", "op@example.com", password).want(t, http.StatusTooManyRequests)
+	if p := login("198.51.100.2", "op@example.com", password); p.status != http.StatusSeeOther {
+		t.Fatalf("another person behind the same proxy could not sign in: %d", p.status)
+	}
 }
