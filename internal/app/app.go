@@ -93,12 +93,14 @@ type App struct {
 	console io.Writer
 	// loops are the background loops Start runs; Stop waits for them
 	// before closing what they use.
-	loops  sync.WaitGroup
-	web    *web.Handler
-	cx     *cx
-	server *httpx.Server
-	cancel context.CancelFunc
-	served chan error
+	loops sync.WaitGroup
+	// retention is the policy's retention section (Prune).
+	retention config.RetentionPolicy
+	web       *web.Handler
+	cx        *cx
+	server    *httpx.Server
+	cancel    context.CancelFunc
+	served    chan error
 }
 
 // New opens and migrates the store and assembles every service.
@@ -200,6 +202,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.buildReports(o.Policy)
+	a.registerRetention(o.Policy.Retention)
 	a.registerTasks()
 	a.Registry.MustRegister(jobs.NewQueueCollector(a.DB))
 	a.Router = httpx.NewRouter(a.Auth, a.Logger, httpx.NewMetrics(a.Registry))

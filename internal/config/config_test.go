@@ -146,3 +146,20 @@ func TestChatwootSettings(t *testing.T) {
 		t.Fatal("CHATWOOT_DRY_RUN=false ignored in development")
 	}
 }
+
+func TestRetentionKeepsAtLeastWhatPagesShow(t *testing.T) {
+	p := config.DefaultPolicy()
+	if p.Retention != (config.RetentionPolicy{HealthChecksDays: 90, NotificationsDays: 90, DeliveriesDays: 90}) {
+		t.Fatalf("default retention %+v", p.Retention)
+	}
+	p.Retention = config.RetentionPolicy{HealthChecksDays: 30, NotificationsDays: 0, DeliveriesDays: 7}
+	err := p.Validate()
+	for _, want := range []string{"retention.health_checks_days must be at least 31", "retention.notifications_days must be at least 1"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "deliveries_days") {
+		t.Errorf("7 days of deliveries refused: %v", err)
+	}
+}

@@ -27,6 +27,8 @@ type Policy struct {
 	Shifts ShiftsConfig `yaml:"shifts"`
 	// Reports schedules the daily summary.
 	Reports ReportsConfig `yaml:"reports"`
+	// Retention says how long records that only grow are kept.
+	Retention RetentionPolicy `yaml:"retention"`
 }
 
 // AuthPolicy governs sessions and sign-in.
@@ -52,7 +54,7 @@ func DefaultPolicy() Policy {
 		FailureWindow:         Duration(15 * time.Minute),
 		SetupLinkLifetime:     Duration(24 * time.Hour),
 	}, SLA: DefaultSLA(), Risk: DefaultRisk(), Escalation: DefaultEscalation(), Health: DefaultHealth(),
-		Shifts: DefaultShifts(), Reports: DefaultReports()}
+		Shifts: DefaultShifts(), Reports: DefaultReports(), Retention: DefaultRetention()}
 }
 
 // LoadPolicy reads the policy file at path over the defaults; an empty path
@@ -116,6 +118,7 @@ func (p Policy) Validate() error {
 	if _, err := p.Health.Build(p.SLA); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, p.Retention.Validate()...)
 	if err := p.Shifts.Validate(); err != nil {
 		errs = append(errs, err)
 	}

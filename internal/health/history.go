@@ -151,3 +151,8 @@ func (c *StoredCheck) setLatency(us int64) {
 	c.Latency = time.Duration(us) * time.Microsecond
 	c.LatencyMS = float64(us) / 1000
 }
+
+// Prune deletes the checks made before before, and returns how many.
+func (h *History) Prune(ctx context.Context, before time.Time) (int64, error) {
+	return h.db.DeleteOldest(ctx, "health_checks", "at < $1", before.UTC())
+}

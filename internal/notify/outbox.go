@@ -366,3 +366,10 @@ func (o *Outbox) label(name string) string {
 	}
 	return KindUnknown
 }
+
+// Prune deletes the deliveries created before before that are finished
+// (delivered, failed or dead), with their attempts, and returns how many.
+// Pending and sending deliveries are kept whatever their age.
+func (o *Outbox) Prune(ctx context.Context, before time.Time) (int64, error) {
+	return o.db.DeleteOldest(ctx, "deliveries", "created_at < $1 AND state IN ('delivered', 'failed', 'dead')", before.UTC())
+}

@@ -214,3 +214,10 @@ func (c *Center) MarkAllRead(ctx context.Context, userID, through int64) (int, e
 	}
 	return int(n), nil
 }
+
+// Prune deletes the notifications that arrived before before (read or
+// not; one still held for quiet hours is kept until it is released), and
+// returns how many.
+func (c *Center) Prune(ctx context.Context, before time.Time) (int64, error) {
+	return c.db.DeleteOldest(ctx, "notifications", "created_at < $1 AND (held_until IS NULL OR held_until < $1)", before.UTC())
+}
